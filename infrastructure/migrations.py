@@ -1,0 +1,62 @@
+"""Alembic driven from code: upgrade for ``bazaar migrate`` and the tests, and the revision check
+behind ``/health/ready``."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    if database_url is not None:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Blocking (Alembic's env runs its own event loop): call it from a thread when async."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+async def upgrade_async(database_url: str, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, database_url, revision)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+class DatabaseHealth:
+    """Readiness: the database answers and its schema is at the latest revision."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def problem(self) -> str | None:
+        """None when ready, else the reason it is not."""
+        try:
+            async with self._engine.connect() as conn:
+                current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
+            return f"database not reachable or not migrated: {type(exc).__name__}"
+        if current != head_revision():
+            return f"database schema at revision {current}, expected {head_revision()}"
+        return None

@@ -1,0 +1,204 @@
+"""Identity adapters: the user and login-attempt repositories (write side, inside a unit of
+work) and the user query service (read side, autocommit connection, one statement per call)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, false, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import joinedload
+
+from application.pagination import PageRequest, Slice
+from application.views import ProfileView, UserFilter, UserStatsView, UserView
+from domain.identity import Profile, User
+from infrastructure.persistence.database import translate_integrity_error
+from infrastructure.persistence.models import LoginAttemptRow, ProfileRow, UserRow
+from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page
+
+
+def _to_entity(row: UserRow) -> User:
+    profile = Profile(bio=row.profile.bio, avatar_url=row.profile.avatar_url) if row.profile else None
+    return User(
+        id=row.id,
+        email=row.email,
+        username=row.username,
+        password_hash=row.password_hash,
+        full_name=row.full_name,
+        is_active=row.is_active,
+        is_superuser=row.is_superuser,
+        is_deleted=row.is_deleted,
+        deleted_at=row.deleted_at,
+        profile=profile,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+_USER_FIELDS = (
+    "email", "username", "password_hash", "full_name", "is_active", "is_superuser",
+    "is_deleted", "deleted_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _copy_to_row(user: User, row: UserRow) -> None:
+    for name in _USER_FIELDS:
+        setattr(row, name, getattr(user, name))
+    if user.profile is None:
+        row.profile = None
+    elif row.profile is None:
+        row.profile = ProfileRow(bio=user.profile.bio, avatar_url=user.profile.avatar_url)
+    else:
+        row.profile.bio, row.profile.avatar_url = user.profile.bio, user.profile.avatar_url
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._rows: dict[int, UserRow] = {}
+
+    async def _flush(self) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            raise translate_integrity_error(error) from error
+
+    async def _one(self, *where: Any) -> User | None:
+        stmt = select(UserRow).options(joinedload(UserRow.profile)).where(*where)
+        row = (await self._session.scalars(stmt)).first()
+        if row is None:
+            return None
+        self._rows[row.id] = row
+        return _to_entity(row)
+
+    async def add(self, user: User) -> User:
+        row = UserRow()
+        _copy_to_row(user, row)
+        self._session.add(row)
+        await self._flush()
+        self._rows[row.id] = row
+        user.id = row.id
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._one(UserRow.id == user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._one(UserRow.email == email)
+
+    async def get_by_login(self, login: str) -> User | None:
+        return await self._one(or_(UserRow.email == login, func.lower(UserRow.username) == login))
+
+    async def update(self, user: User) -> None:
+        assert user.id is not None
+        _copy_to_row(user, self._rows[user.id])
+        await self._flush()
+
+    async def delete(self, user_id: int) -> None:
+        self._rows.pop(user_id, None)
+        await self._session.execute(delete(UserRow).where(UserRow.id == user_id))
+
+    async def activate(self, user_ids: Sequence[int], now: datetime) -> int:
+        stmt = (
+            update(UserRow)
+            .where(UserRow.id.in_(user_ids), UserRow.is_deleted == false(), UserRow.is_active == false())
+            .values(is_active=True, updated_at=now)
+        )
+        result = await self._session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlLoginAttemptRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
+        stmt = select(LoginAttemptRow.attempted_at).where(
+            LoginAttemptRow.login_key == key, LoginAttemptRow.attempted_at >= since
+        )
+        return list((await self._session.scalars(stmt)).all())
+
+    async def record_failure(self, key: str, at: datetime) -> None:
+        self._session.add(LoginAttemptRow(login_key=key, attempted_at=at))
+
+    async def clear(self, key: str) -> None:
+        await self._session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.login_key == key))
+
+
+# --- read side ------------------------------------------------------------------------------------
+
+_users = UserRow.__table__
+_profiles = ProfileRow.__table__
+_USER_COLUMNS = (
+    _users.c.id, _users.c.email, _users.c.username, _users.c.full_name, _users.c.is_active,
+    _users.c.is_superuser, _users.c.created_at, _users.c.updated_at,
+    _profiles.c.user_id.label("profile_user_id"), _profiles.c.bio, _profiles.c.avatar_url,
+)  # fmt: skip
+_USER_SOURCE = _users.outerjoin(_profiles, _profiles.c.user_id == _users.c.id)
+_USER_SORTS = {
+    "created_at": by_datetime(_users.c.created_at),
+    "email": by_text(_users.c.email),
+    "username": by_text(_users.c.username),
+}
+
+
+def _user_view(row: Any) -> UserView:
+    m = row._mapping
+    profile = ProfileView(m["bio"], m["avatar_url"]) if m["profile_user_id"] is not None else None
+    return UserView(
+        id=m["id"],
+        email=m["email"],
+        username=m["username"],
+        full_name=m["full_name"],
+        is_active=m["is_active"],
+        is_superuser=m["is_superuser"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        profile=profile,
+    )
+
+
+class SqlUserQueries:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def private_view(self, user_id: int) -> UserView | None:
+        stmt = (
+            select(*_USER_COLUMNS)
+            .select_from(_USER_SOURCE)
+            .where(_users.c.id == user_id, _users.c.is_deleted == false())
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
+        return _user_view(row) if row is not None else None
+
+    async def list(self, flt: UserFilter, page: PageRequest) -> Slice[UserView]:
+        where = [_users.c.is_deleted == false()]
+        if flt.q:
+            where.append(
+                or_(
+                    contains(_users.c.email, flt.q),
+                    contains(_users.c.username, flt.q),
+                    contains(_users.c.full_name, flt.q),
+                )
+            )
+        if flt.is_active is not None:
+            where.append(_users.c.is_active == (true() if flt.is_active else false()))
+        async with self._engine.connect() as conn:
+            rows, total, next_key = await fetch_page(
+                conn, _USER_COLUMNS, _USER_SOURCE, where, _USER_SORTS, _users.c.id, page
+            )
+        return Slice([_user_view(r) for r in rows], total, next_key)
+
+    async def stats(self) -> UserStatsView:
+        live = _users.c.is_deleted == false()
+        stmt = select(
+            func.count().filter(live),
+            func.count().filter(live, _users.c.is_active == true()),
+        ).select_from(_users)
+        async with self._engine.connect() as conn:
+            total, active = (await conn.execute(stmt)).one()
+        return UserStatsView(total_users=total, active_users=active)

@@ -1,0 +1,102 @@
+"""Helpers every query service shares: literal substring matching and keyset pagination.
+
+A page is one statement: the rows (``limit + 1`` of them, to know whether another page follows)
+with the total as an uncorrelated scalar sub-select, which PostgreSQL runs once per statement.
+Only a page past the end needs a second statement for the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Row, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.pagination import Key, KeyValue, PageRequest
+from domain.errors import BadRequest
+
+
+def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match where ``%`` and ``_`` are literal characters."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """A sortable column and how its values travel inside a cursor."""
+
+    column: ColumnElement[Any]
+    encode: Callable[[Any], KeyValue]
+    decode: Callable[[Any], Any]
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def by_int(column: ColumnElement[Any]) -> SortKey:
+    return SortKey(column, int, _int)
+
+
+def by_text(column: ColumnElement[Any]) -> SortKey:
+    return SortKey(column, str, _str)
+
+
+def by_datetime(column: ColumnElement[Any]) -> SortKey:
+    return SortKey(column, lambda v: v.isoformat(), lambda v: datetime.fromisoformat(_str(v)))
+
+
+def by_decimal(column: ColumnElement[Any]) -> SortKey:
+    return SortKey(column, str, lambda v: Decimal(_str(v)))
+
+
+async def fetch_page(
+    conn: AsyncConnection,
+    columns: Sequence[Any],
+    source: FromClause,
+    where: Sequence[ColumnElement[bool]],
+    sorts: Mapping[str, SortKey],
+    id_column: ColumnElement[int],
+    page: PageRequest,
+) -> tuple[list[Row[Any]], int, Key | None]:
+    """Rows of one page, the total of the filter, and the key of the page's last row when
+    another page follows."""
+    sort = sorts[page.sort.field]
+    order = (sort.column, id_column)
+    stmt = select(*columns).select_from(source).where(*where)
+    if page.after is not None:
+        try:
+            value, last_id = sort.decode(page.after[0]), _int(page.after[1])
+        except (TypeError, ValueError, IndexError) as exc:
+            raise BadRequest("cursor is not valid") from exc
+        after = (
+            tuple_(*order) < tuple_(value, last_id)
+            if page.sort.descending
+            else (tuple_(*order) > tuple_(value, last_id))
+        )
+        stmt = stmt.where(after)
+    else:
+        stmt = stmt.offset(page.offset)
+    total = select(func.count()).select_from(source).where(*where)
+    stmt = stmt.add_columns(total.scalar_subquery().label("_total"))
+    stmt = stmt.order_by(*(c.desc() if page.sort.descending else c.asc() for c in order))
+    rows = list((await conn.execute(stmt.limit(page.limit + 1))).all())
+    count = rows[0]._total if rows else (await conn.scalar(total)) or 0
+    if len(rows) <= page.limit:
+        return rows, count, None
+    rows = rows[: page.limit]
+    last = rows[-1]._mapping
+    return rows, count, (sort.encode(last[str(sort.column.key)]), last[str(id_column.key)])

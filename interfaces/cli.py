@@ -1,0 +1,96 @@
+"""The ``bazaar`` command line (typer). Its commands and flags are a contract other tools rely
+on: see API.md "Command line"."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from application.identity import SignUpCommand
+from domain.errors import DomainError
+from infrastructure.container import Container
+from infrastructure.settings import Settings
+
+app = typer.Typer(help="Bazaar: serve the API and administer its database.", no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "interfaces.http.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        access_log=settings.environment == "development",
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database at DATABASE_URL to the latest revision."""
+    from infrastructure.migrations import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    typer.echo("database is at the latest revision")
+
+
+@app.command("create-superuser")
+def create_superuser(
+    email: Annotated[str, typer.Option(help="Email of the superuser")],
+    username: Annotated[str, typer.Option(help="Username of the superuser")],
+) -> None:
+    """Create a superuser, or promote the existing user with that email. The password comes
+    from BAZAAR_PASSWORD, else a hidden prompt; never from the command line."""
+    password = os.environ.get("BAZAAR_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+
+    async def run() -> tuple[str, bool]:
+        container = Container(settings=Settings())
+        try:
+            view, created = await container.identity.create_superuser()(
+                SignUpCommand(email=email, username=username, password=password)
+            )
+            return view.email, created
+        finally:
+            await container.core.engine().dispose()
+
+    try:
+        address, created = asyncio.run(run())
+    except DomainError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"{'created' if created else 'promoted'} superuser {address}")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document as JSON."""
+    from interfaces.http.app import create_app
+
+    json.dump(create_app(Settings()).openapi(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,36 @@
+"""Bearer-token dependencies. The token is resolved by the ``Authenticate`` use case in one
+read; routes take either the caller's full private view or just the ``Actor``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from application.common import Actor
+from application.identity import Authenticate
+from application.views import UserView
+from domain.errors import Unauthorized
+from infrastructure.container import Container
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+@inject
+async def current_user(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    authenticate: Authenticate = Depends(Provide[Container.identity.authenticate]),
+) -> UserView:
+    if not token:
+        raise Unauthorized("Not authenticated")
+    return await authenticate(token)
+
+
+async def current_actor(user: Annotated[UserView, Depends(current_user)]) -> Actor:
+    return Actor(user_id=user.id, is_superuser=user.is_superuser)
+
+
+CurrentUser = Annotated[UserView, Depends(current_user)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,146 @@
+"""RFC 9457 problem+json for every error path, mapped in one place.
+
+Domain errors map by class (the nearest class in the MRO wins, so a new subclass inherits its
+parent's problem type until it gets its own row); HTTP errors by status; request validation to
+422 (400 for malformed JSON); anything unexpected to a bare 500 with no stack trace or SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain import errors
+
+log = logging.getLogger("bazaar.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+# domain error class → (status, slug)
+DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.BadRequest: (400, "bad-request"),
+    errors.Unauthorized: (401, "unauthorized"),
+    errors.Forbidden: (403, "forbidden"),
+    errors.NotFound: (404, "not-found"),
+    errors.AlreadyExists: (409, "already-exists"),
+    errors.Conflict: (409, "conflict"),
+    errors.PreconditionFailed: (412, "precondition-failed"),
+    errors.InvalidInput: (422, "validation-error"),
+    errors.RateLimited: (429, "rate-limited"),
+}
+
+STATUS_SLUGS: dict[int, str] = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "rate-limited",
+    500: "internal-error",
+    503: "service-unavailable",
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "type": f"/problems/{slug or STATUS_SLUGS.get(status, 'error')}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        all_headers.setdefault("X-Request-ID", request_id)
+    return JSONResponse(body, status_code=status, headers=all_headers, media_type=PROBLEM_JSON)
+
+
+def _validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+         "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in raw
+    ]  # fmt: skip
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    status, slug = next(DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in DOMAIN_PROBLEMS)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.AlreadyExists):
+        extra["field"] = exc.field
+    if isinstance(exc, errors.InvalidInput):
+        loc = ["body", exc.field] if exc.field else ["body"]
+        extra["errors"] = [{"loc": loc, "msg": exc.detail, "type": "value_error"}]
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    extra.update(getattr(exc, "problem_extra", {}))
+    return problem(request, status, exc.detail, slug=slug, headers=headers, **extra)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "No such resource"
+    return problem(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = _validation_errors(exc.errors())
+    if any(e["type"] == "json_invalid" for e in found):
+        return problem(request, 400, "The request body is not valid JSON", errors=found)
+    return problem(request, 422, "The request is not valid", errors=found)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, 500, "An unexpected error occurred")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries declaring each problem status an operation can answer."""
+    from interfaces.http.schemas.common import ProblemOut, ValidationProblemOut
+
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model = ValidationProblemOut if status in (400, 422) else ProblemOut
+        out[status] = {
+            "model": model,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        }
+    return out

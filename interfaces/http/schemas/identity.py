@@ -1,0 +1,95 @@
+"""Request and response schemas of the identity context."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, EmailStr, Field, StringConstraints, UrlConstraints, field_validator
+
+from domain.identity import AVATAR_URL_MAX, BIO_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from interfaces.http.schemas.common import Id, InputModel, OutputModel, Timestamp
+
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,50}$")]
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+FullName = Annotated[str, StringConstraints(max_length=FULL_NAME_MAX)]
+Email = Annotated[EmailStr, StringConstraints(max_length=255)]
+
+
+class SignUpIn(InputModel):
+    email: Email
+    username: Username
+    password: Password
+    full_name: FullName | None = None
+
+
+class UserPatchIn(InputModel):
+    """Omitted fields stay as they are; email or password changes need ``current_password``."""
+
+    email: Email | None = None
+    username: Username | None = None
+    full_name: FullName | None = None
+    password: Password | None = None
+    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX)] | None = None
+
+    @field_validator("email", "username", "password")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
+class AdminUserPatchIn(UserPatchIn):
+    is_active: bool | None = None
+    is_superuser: bool | None = None
+
+    @field_validator("is_active", "is_superuser")
+    @classmethod
+    def _flag_not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
+class ProfileIn(InputModel):
+    bio: Annotated[str, StringConstraints(max_length=BIO_MAX)] | None = None
+    avatar_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=AVATAR_URL_MAX)] | None = None
+
+
+class ActivateUsersIn(InputModel):
+    user_ids: Annotated[list[Id], Field(max_length=1000)]
+
+
+class ProfileOut(OutputModel):
+    bio: str | None
+    avatar_url: str | None
+
+
+class UserPublicOut(OutputModel):
+    id: int
+    username: str
+    full_name: str | None
+    created_at: Timestamp
+    profile: ProfileOut | None
+
+
+class UserPrivateOut(UserPublicOut):
+    email: str
+    is_active: bool
+    is_superuser: bool
+    updated_at: Timestamp
+
+
+class ActivatedOut(OutputModel):
+    updated: int
+
+
+class TokenOut(OutputModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class UserStatsOut(OutputModel):
+    total_users: int
+    active_users: int

@@ -1,0 +1,236 @@
+"""Shared fixtures.
+
+* One event loop for the whole session (pyproject sets both loop scopes to "session"), so the
+  session-scoped engines and every test share it.
+* PostgreSQL: a database with a random name is created for the session, migrated with Alembic
+  (not ``create_all``) and dropped at the end. Unreachable → skipped locally, failed under CI=true.
+* SQLite: a migrated temporary file for the session.
+* Isolation: every test that touches a database gets empty tables (``clean`` below): tests use
+  real commits and real concurrent connections, exactly as the service does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import asyncpg
+import httpx
+import pytest
+from dependency_injector import providers
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from infrastructure.container import Container
+from infrastructure.migrations import upgrade_async
+from infrastructure.persistence.database import create_engine
+from infrastructure.persistence.models import Base
+from infrastructure.security import Argon2PasswordHasher
+from infrastructure.settings import Settings
+from interfaces.http.app import create_app
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_SECRET = "test-secret-key-not-for-production"
+# Real Argon2id, with parameters small enough that a test signs a user up in a millisecond.
+FAST_HASHER = providers.Singleton(Argon2PasswordHasher, time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _pg_reachable() -> bool:
+    parts = urlparse(PG_ADMIN_URL)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _asyncpg_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    if not _pg_reachable():
+        message = f"PostgreSQL not reachable at {PG_ADMIN_URL}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: an unreachable PostgreSQL is a failure)")
+        pytest.skip(message)
+    name = f"bazaar_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = _asyncpg_url(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        await upgrade_async(url)
+        yield url
+    finally:
+        admin = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "bazaar.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade_async(url)
+    return url
+
+
+def test_settings(database_url: str, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        db_pool_size=5,
+        db_max_overflow=5,
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(test_settings(pg_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(test_settings(sqlite_url))
+    yield engine
+    await engine.dispose()
+
+
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                await conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+async def db(pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """The PostgreSQL engine, with empty tables for this test."""
+    await empty_tables(pg_engine)
+    yield pg_engine
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    await empty_tables(sqlite_engine)
+    yield sqlite_engine
+
+
+def build_container(engine: AsyncEngine, **settings: Any) -> Container:
+    """A container on the test database with the fast hasher: the providers tests override."""
+    container = Container(settings=test_settings(engine.url.render_as_string(hide_password=False), **settings))
+    container.core.engine.override(providers.Object(engine))
+    container.core.hasher.override(FAST_HASHER)
+    return container
+
+
+@pytest.fixture
+async def app(db: AsyncEngine) -> Any:
+    container = build_container(db)
+    return create_app(container.settings(), container)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+# --- users over HTTP ------------------------------------------------------------------------------
+
+
+@dataclass
+class ApiUser:
+    id: int
+    email: str
+    username: str
+    password: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_user(client: httpx.AsyncClient, app: Any) -> Callable[..., Any]:
+    """Signs a user up over HTTP (optionally promoting them) and logs them in."""
+    counter = iter(range(1, 10_000))
+
+    async def make(
+        username: str | None = None, *, superuser: bool = False, password: str = "password-123", **extra: Any
+    ) -> ApiUser:
+        username = username or f"user{next(counter)}"
+        email = f"{username.lower()}@example.com"
+        body = {"email": email, "username": username, "password": password, **extra}
+        response = await client.post("/api/v1/users", json=body)
+        assert response.status_code == 201, response.text
+        user_id = response.json()["id"]
+        if superuser:
+            engine = app.state.container.core.engine()
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text("UPDATE users SET is_superuser = true WHERE id = :id"), {"id": user_id}
+                )
+        token = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
+        assert token.status_code == 200, token.text
+        return ApiUser(user_id, email, username, password, token.json()["access_token"])
+
+    return make
+
+
+# --- counting SQL statements --------------------------------------------------------------------
+
+
+@dataclass
+class StatementLog:
+    statements: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(db: AsyncEngine) -> Callable[[], Any]:
+    """``with count_statements() as log: ...`` records every SQL statement the engine sends
+    (savepoint bookkeeping aside), for asserting constant query counts per request."""
+
+    @contextmanager
+    def counting() -> Iterator[StatementLog]:
+        log = StatementLog([])
+
+        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+                log.statements.append(statement)
+
+        event.listen(db.sync_engine, "before_cursor_execute", before)
+        try:
+            yield log
+        finally:
+            event.remove(db.sync_engine, "before_cursor_execute", before)
+
+    return counting
