@@ -99,6 +99,9 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
     )
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(test_settings(pg_url))
@@ -140,7 +143,9 @@ async def sqlite_db(sqlite_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 def build_container(engine: AsyncEngine, **settings: Any) -> Container:
     """A container on the test database with the fast hasher: the providers tests override."""
-    container = Container(settings=test_settings(engine.url.render_as_string(hide_password=False), **settings))
+    container = Container(
+        settings=test_settings(engine.url.render_as_string(hide_password=False), **settings)
+    )
     container.core.engine.override(providers.Object(engine))
     container.core.hasher.override(FAST_HASHER)
     return container

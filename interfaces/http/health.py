@@ -18,7 +18,7 @@ class HealthOut(BaseModel):
     reason: str | None = None
 
 
-@router.get("/live", response_model=HealthOut)
+@router.get("/live", response_model=HealthOut, response_model_exclude_none=True)
 async def live() -> HealthOut:
     return HealthOut(status="ok")
 

@@ -1,0 +1,173 @@
+"""Repository and query contract for identity: the same assertions against the in-memory fakes,
+SQLite and PostgreSQL, so the fakes the unit tests trust cannot drift from the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from application.pagination import PageRequest, Sort
+from application.views import UserFilter
+from domain.errors import AlreadyExists
+from domain.identity import Profile, User
+from infrastructure.persistence.database import create_session_factory, read_engine
+from infrastructure.persistence.identity import SqlUserQueries
+from infrastructure.persistence.uow import SqlUnitOfWorkFactory
+from tests.fakes import FakeDatabase, FakeUnitOfWorkFactory, FakeUserQueries
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Backend:
+    uow: Any
+    queries: Any
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Sync on purpose: it pulls the async engine fixtures in with ``getfixturevalue``."""
+    if request.param == "fake":
+        db = FakeDatabase()
+        return Backend(FakeUnitOfWorkFactory(db), FakeUserQueries(db))
+    engine = request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "db")
+    return Backend(SqlUnitOfWorkFactory(create_session_factory(engine)), SqlUserQueries(read_engine(engine)))
+
+
+def _user(name: str, **extra: Any) -> User:
+    at = extra.pop("at", T0)
+    email = extra.pop("email", f"{name.lower()}@example.com")
+    return User(email=email, username=name, password_hash="h", created_at=at, updated_at=at, **extra)
+
+
+async def _add(backend: Backend, *users: User) -> list[User]:
+    async with backend.uow() as uow:
+        stored = [await uow.users.add(u) for u in users]
+        await uow.commit()
+    return stored
+
+
+async def test_add_and_get(backend: Backend) -> None:
+    (ann,) = await _add(backend, _user("Ann", full_name="Ann A", profile=Profile("bio", None)))
+    assert ann.id is not None
+    async with backend.uow() as uow:
+        loaded = await uow.users.get(ann.id)
+        by_login = await uow.users.get_by_login("ann")
+        by_email = await uow.users.get_by_login("ann@example.com")
+        assert await uow.users.get(ann.id + 1000) is None
+    assert loaded is not None and by_login is not None and by_email is not None
+    assert loaded.username == "Ann" and loaded.full_name == "Ann A"
+    assert loaded.profile == Profile("bio", None)
+    assert loaded.created_at == T0 and loaded.created_at.tzinfo is not None
+    assert by_login.id == by_email.id == ann.id
+
+
+@pytest.mark.parametrize(
+    ("other", "field"),
+    [
+        (dict(email="ann@example.com", username="x"), "email"),
+        (dict(email="x@example.com", username="ANN"), "username"),
+    ],
+)
+async def test_unique_violations_name_the_field(backend: Backend, other: dict[str, str], field: str) -> None:
+    await _add(backend, _user("ann"))
+    with pytest.raises(AlreadyExists) as caught:
+        await _add(backend, User(password_hash="h", created_at=T0, updated_at=T0, **other))
+    assert caught.value.field == field
+
+
+async def test_uncommitted_work_is_rolled_back(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        await uow.users.add(_user("ann"))
+    async with backend.uow() as uow:
+        assert await uow.users.get_by_login("ann") is None
+
+
+async def test_savepoint_undoes_only_its_block(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        await uow.users.add(_user("ann"))
+        with pytest.raises(AlreadyExists):
+            async with uow.savepoint():
+                await uow.users.add(_user("bob"))
+                await uow.users.add(_user("ANN", email="ann2@example.com"))
+        await uow.users.add(_user("carl"))
+        await uow.commit()
+    async with backend.uow() as uow:
+        names = [await uow.users.get_by_login(n) for n in ("ann", "bob", "carl")]
+    assert [n is not None for n in names] == [True, False, True]
+
+
+async def test_update_including_profile(backend: Backend) -> None:
+    (ann,) = await _add(backend, _user("ann"))
+    assert ann.id is not None
+    for profile in (Profile("one", "https://a.io/x"), Profile("two", None), None):
+        async with backend.uow() as uow:
+            user = await uow.users.get(ann.id)
+            assert user is not None
+            user.change(T0 + timedelta(days=1), full_name="Ann", profile=profile)
+            await uow.users.update(user)
+            await uow.commit()
+        async with backend.uow() as uow:
+            again = await uow.users.get(ann.id)
+        assert again is not None and again.profile == profile and again.full_name == "Ann"
+        assert again.updated_at == T0 + timedelta(days=1)
+
+
+async def test_delete_and_activate(backend: Backend) -> None:
+    users = await _add(backend, _user("ann", is_active=False), _user("bob", is_active=False), _user("carl"),
+                       _user("dora", is_active=False, is_deleted=True))  # fmt: skip
+    ids = [u.id for u in users if u.id is not None]
+    async with backend.uow() as uow:
+        assert await uow.users.activate([*ids, 999], T0) == 2
+        await uow.users.delete(ids[2])
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.users.get(ids[2]) is None
+        ann = await uow.users.get(ids[0])
+        dora = await uow.users.get(ids[3])
+    assert ann is not None and ann.is_active
+    assert dora is not None and not dora.is_active
+
+
+async def test_login_attempts(backend: Backend) -> None:
+    async with backend.uow() as uow:
+        for minutes in (0, 10, 20):
+            await uow.login_attempts.record_failure("ann", T0 + timedelta(minutes=minutes))
+        await uow.login_attempts.record_failure("bob", T0)
+        await uow.commit()
+    async with backend.uow() as uow:
+        recent = await uow.login_attempts.failures_since("ann", T0 + timedelta(minutes=5))
+        await uow.login_attempts.clear("ann")
+        await uow.commit()
+    assert sorted(recent) == [T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)]
+    async with backend.uow() as uow:
+        assert await uow.login_attempts.failures_since("ann", T0) == []
+        assert len(await uow.login_attempts.failures_since("bob", T0)) == 1
+
+
+async def test_queries_view_list_and_stats(backend: Backend) -> None:
+    users = await _add(
+        backend,
+        *(_user(f"user{i}", at=T0 + timedelta(minutes=i % 3), is_active=i % 2 == 0) for i in range(8)),
+        _user("gone", is_deleted=True),
+    )
+    assert await backend.queries.private_view(users[-1].id) is None
+    view = await backend.queries.private_view(users[0].id)
+    assert view is not None and view.username == "user0"
+    for sort in (Sort("created_at"), Sort("created_at", True), Sort("username", True)):
+        seen, after = [], None
+        while True:
+            found = await backend.queries.list(UserFilter(), PageRequest(sort, 3, 0, after))
+            seen += [u.id for u in found.items]
+            assert found.total == 8
+            if found.next_key is None:
+                break
+            after = found.next_key
+        assert len(set(seen)) == 8
+    active = await backend.queries.list(UserFilter(is_active=True, q="USER"), PageRequest(Sort("email"), 10))
+    assert [u.username for u in active.items] == ["user0", "user2", "user4", "user6"]
+    stats = await backend.queries.stats()
+    assert (stats.total_users, stats.active_users) == (8, 4)

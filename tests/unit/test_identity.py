@@ -1,0 +1,361 @@
+"""Identity use cases against the in-memory fakes: rules, authorisation, throttling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from application import identity
+from application.common import Actor
+from application.pagination import CursorCodec
+from application.views import UserFilter
+from domain.errors import (
+    AlreadyExists,
+    BadRequest,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
+from domain.identity import Profile
+from tests.fakes import (
+    FakeClock,
+    FakeDatabase,
+    FakeHasher,
+    FakeTokens,
+    FakeUnitOfWorkFactory,
+    FakeUserQueries,
+)
+
+
+@dataclass
+class World:
+    db: FakeDatabase
+    clock: FakeClock
+    hasher: FakeHasher
+    tokens: FakeTokens
+    uow: FakeUnitOfWorkFactory
+    queries: FakeUserQueries
+    cursors: CursorCodec
+
+    @property
+    def sign_up(self) -> identity.SignUp:
+        return identity.SignUp(self.uow, self.hasher, self.clock)
+
+    @property
+    def login(self) -> identity.IssueToken:
+        return identity.IssueToken(self.uow, self.hasher, self.tokens, self.clock)
+
+    async def user(self, name: str, *, superuser: bool = False, password: str = "password-1") -> Actor:
+        view = await self.sign_up(
+            identity.SignUpCommand(f"{name}@example.com", name, password), is_superuser=superuser
+        )
+        return Actor(view.id, view.is_superuser)
+
+
+@pytest.fixture
+def world() -> World:
+    db = FakeDatabase()
+    return World(
+        db, FakeClock(), FakeHasher(), FakeTokens(), FakeUnitOfWorkFactory(db), FakeUserQueries(db),
+        CursorCodec("unit-secret"),
+    )  # fmt: skip
+
+
+# --- sign-up ---------------------------------------------------------------------------------------
+
+
+async def test_sign_up_normalises_email_and_hashes_password(world: World) -> None:
+    view = await world.sign_up(identity.SignUpCommand("Ann@Example.COM", "Ann.B", "password-1", "Ann B"))
+    assert (view.email, view.username, view.full_name) == ("ann@example.com", "Ann.B", "Ann B")
+    stored = world.db.state.users[view.id]
+    assert stored.password_hash == "v1$password-1" and not view.is_superuser and view.is_active
+
+
+@pytest.mark.parametrize(
+    ("email", "username", "field"),
+    [("ANN@example.com", "other", "email"), ("other@example.com", "aNN", "username")],
+)
+async def test_sign_up_rejects_taken_email_or_username_case_insensitively(
+    world: World, email: str, username: str, field: str
+) -> None:
+    await world.sign_up(identity.SignUpCommand("ann@example.com", "ann", "password-1"))
+    with pytest.raises(AlreadyExists) as caught:
+        await world.sign_up(identity.SignUpCommand(email, username, "password-1"))
+    assert caught.value.field == field
+    assert len(world.db.state.users) == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("ab", "password-1"), ("bad name", "password-1"), ("ok", "short")]
+)
+async def test_sign_up_validates_username_and_password(world: World, username: str, password: str) -> None:
+    with pytest.raises(InvalidInput):
+        await world.sign_up(identity.SignUpCommand("x@example.com", username, password))
+    assert world.db.state.users == {}
+
+
+# --- login -------------------------------------------------------------------------------------------
+
+
+async def test_login_by_username_or_email_any_case(world: World) -> None:
+    actor = await world.user("ann")
+    for login in ("ann", "ANN", "Ann@Example.com"):
+        token = await world.login(login, "password-1")
+        assert world.tokens.subject(token.access_token) == actor.user_id
+        assert token.token_type == "bearer" and token.expires_in == 3600
+
+
+async def test_unknown_user_and_wrong_password_fail_alike_and_unknown_still_checks_a_hash(
+    world: World,
+) -> None:
+    await world.user("ann")
+    with pytest.raises(Unauthorized) as wrong_password:
+        await world.login("ann", "nope-nope")
+    with pytest.raises(Unauthorized) as unknown:
+        await world.login("bob", "nope-nope")
+    assert wrong_password.value.detail == unknown.value.detail
+    assert world.hasher.unknown_user_checks == 1
+
+
+async def test_inactive_and_deleted_users_cannot_log_in(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    ann, bob = await world.user("ann"), await world.user("bob")
+    await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+        admin, ann.user_id, identity.UpdateUserCommand(is_active=False)
+    )
+    await identity.DeleteUser(world.uow, world.clock)(bob, bob.user_id)
+    for name in ("ann", "bob"):
+        with pytest.raises(Forbidden):
+            await world.login(name, "password-1")
+
+
+async def test_sixth_failure_is_throttled_for_the_window_then_allowed(world: World) -> None:
+    await world.user("ann")
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            await world.login("ann", "wrong-password")
+    with pytest.raises(RateLimited) as limited:
+        await world.login("ANN", "password-1")  # even the right password, any case
+    assert 1 <= limited.value.retry_after <= 15 * 60 + 1
+    world.clock.advance(minutes=15, seconds=1)
+    assert (await world.login("ann", "password-1")).access_token
+
+
+async def test_success_clears_failures(world: World) -> None:
+    await world.user("ann")
+    for _ in range(4):
+        with pytest.raises(Unauthorized):
+            await world.login("ann", "wrong-password")
+    await world.login("ann", "password-1")
+    for _ in range(4):
+        with pytest.raises(Unauthorized):
+            await world.login("ann", "wrong-password")
+    assert await world.login("ann", "password-1")
+
+
+async def test_login_rehashes_outdated_hash(world: World) -> None:
+    actor = await world.user("ann")
+    world.hasher.version = 2
+    await world.login("ann", "password-1")
+    assert world.db.state.users[actor.user_id].password_hash == "v2$password-1"
+
+
+# --- authenticate ---------------------------------------------------------------------------------
+
+
+async def test_authenticate(world: World) -> None:
+    actor = await world.user("ann")
+    auth = identity.Authenticate(world.tokens, world.queries)
+    assert (await auth(world.tokens.issue(actor.user_id))).id == actor.user_id
+    with pytest.raises(Unauthorized):
+        await auth("garbage")
+    with pytest.raises(Unauthorized):
+        await auth(world.tokens.issue(999))
+    await identity.DeleteUser(world.uow, world.clock)(actor, actor.user_id)
+    with pytest.raises(Unauthorized):
+        await auth(world.tokens.issue(actor.user_id))
+
+
+async def test_authenticate_inactive_is_forbidden(world: World) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+        admin, ann.user_id, identity.UpdateUserCommand(is_active=False)
+    )
+    with pytest.raises(Forbidden):
+        await identity.Authenticate(world.tokens, world.queries)(world.tokens.issue(ann.user_id))
+
+
+# --- self service --------------------------------------------------------------------------------
+
+
+async def test_update_me_plain_fields_without_password(world: World) -> None:
+    ann = await world.user("ann")
+    before = world.db.state.users[ann.user_id].updated_at
+    view = await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+        ann, identity.UpdateUserCommand(full_name="Ann B", username="ann_b")
+    )
+    assert (view.full_name, view.username) == ("Ann B", "ann_b")
+    assert before is not None and view.updated_at > before
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        identity.UpdateUserCommand(email="new@example.com"),
+        identity.UpdateUserCommand(password="new-password"),
+        identity.UpdateUserCommand(password="new-password", current_password="wrong-one"),
+    ],
+)
+async def test_email_or_password_change_needs_current_password(
+    world: World, cmd: identity.UpdateUserCommand
+) -> None:
+    ann = await world.user("ann")
+    with pytest.raises(Forbidden):
+        await identity.UpdateMe(world.uow, world.hasher, world.clock)(ann, cmd)
+    assert world.db.state.users[ann.user_id].email == "ann@example.com"
+
+
+async def test_password_change_with_current_password(world: World) -> None:
+    ann = await world.user("ann")
+    await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+        ann, identity.UpdateUserCommand(password="new-password", current_password="password-1")
+    )
+    assert await world.login("ann", "new-password")
+
+
+async def test_update_me_cannot_set_admin_flags(world: World) -> None:
+    ann = await world.user("ann")
+    view = await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+        ann, identity.UpdateUserCommand(is_superuser=True, is_active=False)
+    )
+    assert not view.is_superuser and view.is_active
+
+
+async def test_update_me_to_taken_username_conflicts(world: World) -> None:
+    ann = await world.user("ann")
+    await world.user("bob")
+    with pytest.raises(AlreadyExists):
+        await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+            ann, identity.UpdateUserCommand(username="BOB")
+        )
+
+
+async def test_replace_profile_creates_then_replaces(world: World) -> None:
+    ann = await world.user("ann")
+    replace = identity.ReplaceProfile(world.uow, world.clock)
+    view = await replace(ann, Profile(bio="hi", avatar_url="https://x.io/a.png"))
+    assert view.profile is not None and view.profile.bio == "hi"
+    view = await replace(ann, Profile(bio=None, avatar_url=None))
+    assert view.profile is not None and view.profile.bio is None and view.profile.avatar_url is None
+
+
+async def test_soft_delete_self(world: World) -> None:
+    ann = await world.user("ann")
+    await identity.DeleteUser(world.uow, world.clock)(ann, ann.user_id)
+    stored = world.db.state.users[ann.user_id]
+    assert stored.is_deleted and stored.deleted_at is not None and not stored.is_active
+    with pytest.raises(NotFound):
+        await identity.GetUser(world.queries)(ann.user_id)
+
+
+# --- superuser administration -------------------------------------------------------------------
+
+
+async def test_plain_users_are_forbidden_admin_use_cases(world: World) -> None:
+    ann, bob = await world.user("ann"), await world.user("bob")
+    with pytest.raises(Forbidden):
+        await identity.ListUsers(world.queries, world.cursors)(ann, UserFilter())
+    with pytest.raises(Forbidden):
+        await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+            ann, bob.user_id, identity.UpdateUserCommand(is_superuser=True)
+        )
+    with pytest.raises(Forbidden):
+        await identity.DeleteUser(world.uow, world.clock)(ann, bob.user_id)
+    with pytest.raises(Forbidden):
+        await identity.DeleteUser(world.uow, world.clock)(ann, ann.user_id, hard=True)
+    with pytest.raises(Forbidden):
+        await identity.ActivateUsers(world.uow, world.clock)(ann, [bob.user_id])
+    assert not world.db.state.users[bob.user_id].is_superuser
+
+
+async def test_admin_update_sets_flags_without_current_password(world: World) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    view = await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+        admin, ann.user_id, identity.UpdateUserCommand(is_superuser=True, email="ann2@example.com")
+    )
+    assert view.is_superuser and view.email == "ann2@example.com"
+
+
+async def test_admin_update_unknown_user(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    with pytest.raises(NotFound):
+        await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+            admin, 999, identity.UpdateUserCommand()
+        )
+
+
+async def test_hard_delete_removes_the_user(world: World) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    await identity.DeleteUser(world.uow, world.clock)(admin, ann.user_id, hard=True)
+    assert ann.user_id not in world.db.state.users
+    with pytest.raises(NotFound):
+        await identity.DeleteUser(world.uow, world.clock)(admin, ann.user_id, hard=True)
+
+
+async def test_bulk_activate_counts_only_changed_live_users(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    users = [await world.user(f"usr{i}") for i in range(4)]
+    update = identity.UpdateUser(world.uow, world.hasher, world.clock)
+    for actor in users[:3]:
+        await update(admin, actor.user_id, identity.UpdateUserCommand(is_active=False))
+    await identity.DeleteUser(world.uow, world.clock)(admin, users[2].user_id)
+    ids = [u.user_id for u in users] + [999]
+    assert await identity.ActivateUsers(world.uow, world.clock)(admin, ids) == 2
+    with pytest.raises(InvalidInput):
+        await identity.ActivateUsers(world.uow, world.clock)(admin, list(range(1, 1002)))
+
+
+async def test_list_users_filters_sorts_and_walks_cursor(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    for i in range(7):
+        await world.user(f"user{i}")
+    list_users = identity.ListUsers(world.queries, world.cursors)
+    page = await list_users(admin, UserFilter(q="USER"), sort="-username", limit=3)
+    seen = [u.username for u in page.items]
+    while page.next_cursor:
+        page = await list_users(
+            admin, UserFilter(q="USER"), sort="-username", limit=3, cursor=page.next_cursor
+        )
+        seen += [u.username for u in page.items]
+    assert seen == [f"user{i}" for i in range(6, -1, -1)]
+    assert page.total == 7
+    with pytest.raises(BadRequest):  # a cursor is bound to its filter
+        first = await list_users(admin, UserFilter(q="user"), limit=3)
+        assert first.next_cursor
+        await list_users(admin, UserFilter(q="other"), limit=3, cursor=first.next_cursor)
+    with pytest.raises(InvalidInput):
+        await list_users(admin, UserFilter(), sort="password_hash")
+
+
+async def test_create_superuser_creates_then_promotes(world: World) -> None:
+    create = identity.CreateSuperuser(world.uow, world.sign_up, world.clock)
+    view, created = await create(identity.SignUpCommand("root@example.com", "root", "password-1"))
+    assert created and view.is_superuser
+    ann = await world.user("ann")
+    view, created = await create(identity.SignUpCommand("ANN@example.com", "ignored", "ignored-pw"))
+    assert not created and view.is_superuser and view.id == ann.user_id
+
+
+async def test_user_stats(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    ann, _ = await world.user("ann"), await world.user("bob")
+    carl = await world.user("carl")
+    await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+        admin, ann.user_id, identity.UpdateUserCommand(is_active=False)
+    )
+    await identity.DeleteUser(world.uow, world.clock)(carl, carl.user_id)
+    stats = await identity.GetUserStats(world.queries)()
+    assert (stats.total_users, stats.active_users) == (3, 2)
