@@ -1,0 +1,54 @@
+"""Settings rules and the real security adapters (Argon2id, JWT)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from domain.errors import Unauthorized
+from infrastructure.security import Argon2PasswordHasher, JwtTokenService
+from infrastructure.settings import DEFAULT_SECRET, Settings
+
+
+def test_production_refuses_default_or_empty_secret() -> None:
+    for secret in ("", DEFAULT_SECRET):
+        with pytest.raises(ValidationError):
+            Settings(environment="production", secret_key=secret)
+    assert Settings(environment="production", secret_key="a-real-secret").environment == "production"
+    assert Settings(environment="development").secret_key == DEFAULT_SECRET
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u@h/db")
+    monkeypatch.setenv("DB_POOL_SIZE", "3")
+    monkeypatch.setenv("CORS_ORIGINS", '["https://a.example"]')
+    settings = Settings()
+    assert settings.database_url == "postgresql+asyncpg://u@h/db" and settings.db_pool_size == 3
+    assert settings.cors_origins == ["https://a.example"] and not settings.is_sqlite
+
+
+async def test_argon2id_hash_verify_and_rehash_on_parameter_change() -> None:
+    old = Argon2PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    new = Argon2PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    stored = await old.hash("secret-123")
+    assert stored.startswith("$argon2id$")
+    assert await old.verify("secret-123", stored) == (True, None)
+    assert (await old.verify("wrong", stored))[0] is False
+    valid, updated = await new.verify("secret-123", stored)
+    assert valid and updated is not None and updated != stored
+    assert await new.verify("secret-123", updated) == (True, None)
+    assert await old.verify("anything", None) == (False, None)
+
+
+def test_jwt_round_trip_and_rejections() -> None:
+    tokens = JwtTokenService("k" * 32, expire_minutes=5)
+    assert tokens.subject(tokens.issue(42)) == 42
+    assert tokens.expires_in == 300
+    for bad in (
+        "",
+        "a.b.c",
+        JwtTokenService("other" * 8, 5).issue(42),
+        JwtTokenService("k" * 32, 5).issue(0),
+    ):
+        with pytest.raises(Unauthorized):
+            tokens.subject(bad)
