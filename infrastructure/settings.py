@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./bazaar.db"
     db_pool_size: int = Field(10, ge=1)
-    db_max_overflow: int = Field(5, ge=0)
+    db_max_overflow: int = Field(0, ge=0)
     db_pool_timeout: float = Field(5.0, gt=0)
     db_pool_recycle: int = Field(1800, description="seconds; -1 never recycles")
     db_pool_pre_ping: bool = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
@@ -13,15 +12,14 @@ from application.common import Actor
 from application.identity import Authenticate
 from application.views import UserView
 from domain.errors import Unauthorized
-from infrastructure.container import Container
+from interfaces.http.di import use
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-@inject
 async def current_user(
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    authenticate: Authenticate = Depends(Provide[Container.identity.authenticate]),
+    authenticate: Annotated[Authenticate, use(lambda c: c.identity.authenticate)],
 ) -> UserView:
     if not token:
         raise Unauthorized("Not authenticated")

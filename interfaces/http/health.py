@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from infrastructure.container import Container
 from infrastructure.migrations import DatabaseHealth
+from interfaces.http.di import use
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -24,8 +25,7 @@ async def live() -> HealthOut:
 
 
 @router.get("/ready", response_model=HealthOut, responses={503: {"model": HealthOut}})
-@inject
-async def ready(health: DatabaseHealth = Depends(Provide[Container.core.health])) -> JSONResponse:
+async def ready(health: Annotated[DatabaseHealth, use(lambda c: c.core.health)]) -> JSONResponse:
     reason = await health.problem()
     if reason is None:
         return JSONResponse({"status": "ok"})

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from application import identity
 from application.views import UserFilter
 from domain.identity import Profile
-from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor, CurrentUser
+from interfaces.http.di import use
 from interfaces.http.problems import problem_responses
 from interfaces.http.schemas.common import Cursor, IdPath, Limit, Offset, PageOut, page_out
 from interfaces.http.schemas.identity import (
@@ -30,7 +29,6 @@ from interfaces.http.schemas.identity import (
 )
 
 router = APIRouter()
-C = Container.identity
 AUTH = (401, 403)
 UserSort = Literal["created_at", "-created_at", "email", "-email", "username", "-username"]
 
@@ -45,10 +43,9 @@ def _update_command(body: UserPatchIn) -> identity.UpdateUserCommand:
 @router.post(
     "/auth/token", response_model=TokenOut, tags=["auth"], responses=problem_responses(401, 403, 422, 429)
 )
-@inject
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    issue: identity.IssueToken = Depends(Provide[C.issue_token]),
+    issue: Annotated[identity.IssueToken, use(lambda c: c.identity.issue_token)],
 ) -> TokenOut:
     """OAuth2 password flow: `username` is the email or the username."""
     return TokenOut.model_validate(await issue(form.username, form.password))
@@ -58,8 +55,9 @@ async def issue_token(
     "/users", status_code=201, response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(409, 422),
 )  # fmt: skip
-@inject
-async def sign_up(body: SignUpIn, sign_up: identity.SignUp = Depends(Provide[C.sign_up])) -> UserPrivateOut:
+async def sign_up(
+    body: SignUpIn, sign_up: Annotated[identity.SignUp, use(lambda c: c.identity.sign_up)]
+) -> UserPrivateOut:
     cmd = identity.SignUpCommand(str(body.email), body.username, body.password, body.full_name)
     return UserPrivateOut.model_validate(await sign_up(cmd))
 
@@ -73,9 +71,10 @@ async def read_me(user: CurrentUser) -> UserPrivateOut:
     "/users/me", response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(*AUTH, 404, 409, 422),
 )  # fmt: skip
-@inject
 async def update_me(
-    body: UserPatchIn, actor: CurrentActor, update: identity.UpdateMe = Depends(Provide[C.update_me])
+    body: UserPatchIn,
+    actor: CurrentActor,
+    update: Annotated[identity.UpdateMe, use(lambda c: c.identity.update_me)],
 ) -> UserPrivateOut:
     return UserPrivateOut.model_validate(await update(actor, _update_command(body)))
 
@@ -84,20 +83,18 @@ async def update_me(
     "/users/me/profile", response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(*AUTH, 404, 422),
 )  # fmt: skip
-@inject
 async def replace_profile(
     body: ProfileIn,
     actor: CurrentActor,
-    replace: identity.ReplaceProfile = Depends(Provide[C.replace_profile]),
+    replace: Annotated[identity.ReplaceProfile, use(lambda c: c.identity.replace_profile)],
 ) -> UserPrivateOut:
     profile = Profile(bio=body.bio, avatar_url=str(body.avatar_url) if body.avatar_url else None)
     return UserPrivateOut.model_validate(await replace(actor, profile))
 
 
 @router.delete("/users/me", status_code=204, tags=["users"], responses=problem_responses(*AUTH, 404))
-@inject
 async def delete_me(
-    actor: CurrentActor, delete: identity.DeleteUser = Depends(Provide[C.delete_user])
+    actor: CurrentActor, delete: Annotated[identity.DeleteUser, use(lambda c: c.identity.delete_user)]
 ) -> Response:
     await delete(actor, actor.user_id)
     return Response(status_code=204)
@@ -107,16 +104,15 @@ async def delete_me(
     "/users", response_model=PageOut[UserPrivateOut], tags=["users"],
     responses=problem_responses(*AUTH, 400, 422),
 )  # fmt: skip
-@inject
 async def list_users(
     actor: CurrentActor,
+    list_users: Annotated[identity.ListUsers, use(lambda c: c.identity.list_users)],
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     is_active: bool | None = None,
     sort: UserSort = "created_at",
     limit: Limit = 20,
     offset: Offset = 0,
     cursor: Cursor = None,
-    list_users: identity.ListUsers = Depends(Provide[C.list_users]),
 ) -> dict[str, Any]:
     page = await list_users(
         actor, UserFilter(q=q, is_active=is_active), sort=sort, limit=limit, offset=offset, cursor=cursor
@@ -128,11 +124,10 @@ async def list_users(
     "/users/activate", response_model=ActivatedOut, tags=["users"],
     responses=problem_responses(*AUTH, 422),
 )  # fmt: skip
-@inject
 async def activate_users(
     body: ActivateUsersIn,
     actor: CurrentActor,
-    activate: identity.ActivateUsers = Depends(Provide[C.activate_users]),
+    activate: Annotated[identity.ActivateUsers, use(lambda c: c.identity.activate_users)],
 ) -> ActivatedOut:
     return ActivatedOut(updated=await activate(actor, body.user_ids))
 
@@ -140,9 +135,8 @@ async def activate_users(
 @router.get(
     "/users/{user_id}", response_model=UserPublicOut, tags=["users"], responses=problem_responses(404, 422)
 )
-@inject
 async def read_user(
-    user_id: IdPath, get_user: identity.GetUser = Depends(Provide[C.get_user])
+    user_id: IdPath, get_user: Annotated[identity.GetUser, use(lambda c: c.identity.get_user)]
 ) -> UserPublicOut:
     return UserPublicOut.model_validate(await get_user(user_id))
 
@@ -151,12 +145,11 @@ async def read_user(
     "/users/{user_id}", response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(*AUTH, 404, 409, 422),
 )  # fmt: skip
-@inject
 async def update_user(
     user_id: IdPath,
     body: AdminUserPatchIn,
     actor: CurrentActor,
-    update: identity.UpdateUser = Depends(Provide[C.update_user]),
+    update: Annotated[identity.UpdateUser, use(lambda c: c.identity.update_user)],
 ) -> UserPrivateOut:
     return UserPrivateOut.model_validate(await update(actor, user_id, _update_command(body)))
 
@@ -164,12 +157,11 @@ async def update_user(
 @router.delete(
     "/users/{user_id}", status_code=204, tags=["users"], responses=problem_responses(*AUTH, 404, 409, 422)
 )
-@inject
 async def delete_user(
     user_id: IdPath,
     actor: CurrentActor,
+    delete: Annotated[identity.DeleteUser, use(lambda c: c.identity.delete_user)],
     hard: bool = False,
-    delete: identity.DeleteUser = Depends(Provide[C.delete_user]),
 ) -> Response:
     """Soft delete; `?hard=true` removes the user and everything they own."""
     await delete(actor, user_id, hard=hard)
@@ -177,6 +169,7 @@ async def delete_user(
 
 
 @router.get("/stats/users", response_model=UserStatsOut, tags=["stats"])
-@inject
-async def user_stats(stats: identity.GetUserStats = Depends(Provide[C.user_stats])) -> UserStatsOut:
+async def user_stats(
+    stats: Annotated[identity.GetUserStats, use(lambda c: c.identity.user_stats)],
+) -> UserStatsOut:
     return UserStatsOut.model_validate(await stats())

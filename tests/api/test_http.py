@@ -18,6 +18,7 @@ async def test_request_id_is_echoed_or_generated(client) -> None:
     assert echoed.headers["x-request-id"] == "abc-123"
     generated = await client.get("/health/live")
     assert re.fullmatch(r"[0-9a-f]{32}", generated.headers["x-request-id"])
+    assert generated.headers["x-request-id"] != (await client.get("/health/live")).headers["x-request-id"]
     problem = await client.get("/api/v1/users/me", headers={"X-Request-ID": "req-9"})
     assert problem.headers["x-request-id"] == "req-9"
 
@@ -86,7 +87,7 @@ async def test_ready_is_503_on_an_unmigrated_database(tmp_path) -> None:
 
 
 async def test_every_route_is_wired(app, client, make_user) -> None:
-    """Calls every API route once: an unwired ``Provide`` marker would answer 500."""
+    """Calls every API route once: a dependency that cannot be resolved would answer 500."""
     admin = await make_user("root", superuser=True)
     for route in app.routes:
         if not isinstance(route, APIRoute):
