@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from application.common import TransientConflict
 from domain.errors import AlreadyExists, Conflict
 from infrastructure.persistence.models import UNIQUE_CONSTRAINTS
 from infrastructure.settings import Settings
@@ -74,3 +75,17 @@ def translate_integrity_error(error: IntegrityError) -> Exception:
         if marker in message:
             return AlreadyExists(entity, field)
     return Conflict("The change conflicts with existing data")
+
+
+# PostgreSQL serialization_failure and deadlock_detected; SQLite's busy/locked file.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+TRANSIENT_SQLITE_MESSAGES = ("database is locked", "database table is locked")
+
+
+def transient_conflict(error: DBAPIError) -> TransientConflict | None:
+    """``TransientConflict`` when a retry of the whole unit of work may succeed, else None."""
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    if sqlstate in TRANSIENT_SQLSTATES or any(m in str(orig) for m in TRANSIENT_SQLITE_MESSAGES):
+        return TransientConflict(str(orig).splitlines()[0])
+    return None

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from infrastructure.persistence.database import translate_integrity_error
+from infrastructure.persistence.database import transient_conflict, translate_integrity_error
 from infrastructure.persistence.identity import SqlLoginAttemptRepository, SqlUserRepository
 
 
@@ -35,6 +35,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         await self.session.close()  # rolls back whatever was not committed
+        if isinstance(exc, DBAPIError) and (transient := transient_conflict(exc)) is not None:
+            raise transient from exc
 
     async def commit(self) -> None:
         try:
@@ -42,6 +44,9 @@ class SqlUnitOfWork:
         except IntegrityError as error:
             await self.session.rollback()
             raise translate_integrity_error(error) from error
+        except DBAPIError as error:
+            await self.session.rollback()
+            raise transient_conflict(error) or error from error
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.common import TransientConflict
 from domain import errors
 
 log = logging.getLogger("bazaar.errors")
@@ -119,6 +120,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 422, "The request is not valid", errors=found)
 
 
+async def _transient(request: Request, exc: Exception) -> JSONResponse:
+    return problem(request, 409, "The resource was changed concurrently; retry the request", slug="conflict")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, 500, "An unexpected error occurred")
@@ -128,6 +133,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(TransientConflict, _transient)
     app.add_exception_handler(Exception, _unexpected)
 
 
