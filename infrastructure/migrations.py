@@ -1,22 +1,29 @@
 """Alembic driven from code: upgrade for ``bazaar migrate`` and the tests, and the revision check
-behind ``/health/ready``."""
+behind ``/health/ready``.
+
+Alembic is imported inside the functions: it costs ~0.5-1 s of start-up, and a serving process
+only needs it on its first readiness check (``bazaar serve`` must answer within 2 s of start).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(database_url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     if database_url is not None:
@@ -26,10 +33,14 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Blocking (Alembic's env runs its own event loop): call it from a thread when async."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), revision)
 
 
@@ -39,6 +50,8 @@ async def upgrade_async(database_url: str, revision: str = "head") -> None:
 
 @lru_cache(maxsize=1)
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations found"
     return head
