@@ -11,6 +11,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrastructure.persistence.catalog import SqlItemRepository, SqlTagRepository
 from infrastructure.persistence.database import translate_integrity_error
 from infrastructure.persistence.identity import SqlLoginAttemptRepository, SqlUserRepository
 
@@ -18,6 +19,8 @@ from infrastructure.persistence.identity import SqlLoginAttemptRepository, SqlUs
 class SqlUnitOfWork:
     users: SqlUserRepository
     login_attempts: SqlLoginAttemptRepository
+    items: SqlItemRepository
+    tags: SqlTagRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -26,6 +29,8 @@ class SqlUnitOfWork:
         self.session = self._session_factory()
         self.users = SqlUserRepository(self.session)
         self.login_attempts = SqlLoginAttemptRepository(self.session)
+        self.tags = SqlTagRepository(self.session)
+        self.items = SqlItemRepository(self.session, self.tags)
         return self
 
     async def __aexit__(

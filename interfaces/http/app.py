@@ -11,13 +11,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from infrastructure.container import Container
 from infrastructure.settings import Settings
-from interfaces.http import health, identity
+from interfaces.http import catalog, health, identity
 from interfaces.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from interfaces.http.problems import install_problem_handlers
 
 API_PREFIX = "/api/v1"
 # Every module with ``Provide[...]`` markers; a test calls each route so a missed one fails CI.
-WIRED_MODULES = [health, identity, "interfaces.http.auth"]
+WIRED_MODULES = [health, identity, catalog, "interfaces.http.auth"]
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(identity.router, prefix=API_PREFIX)
+    app.include_router(catalog.router, prefix=API_PREFIX)
 
     # Outermost last: request id wraps everything so even a 413 carries it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
