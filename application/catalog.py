@@ -23,7 +23,7 @@ from application.views import (
     TagView,
     item_etag,
 )
-from domain.catalog import TAG_RE, Item, parse_money
+from domain.catalog import TAG_RE, Item, parse_price
 from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
 
 ITEM_SORTS = ("created_at", "price", "title")
@@ -227,7 +227,7 @@ def parse_batch_element(raw: object, owner_id: int, clock: Clock) -> Item:
         raise InvalidInput("tags must be a list of strings", "tags")
     return Item.new(
         title=raw["title"],
-        price=parse_money(raw["price"]),
+        price=parse_price(raw["price"]),
         owner_id=owner_id,
         now=clock.now(),
         description=description,
@@ -287,8 +287,8 @@ def _tag_filter(tags: Sequence[str]) -> tuple[str, ...]:
 
 
 def item_filter(query: ListItemsQuery) -> ItemFilter:
-    min_price = parse_money(query.min_price, "min_price") if query.min_price is not None else None
-    max_price = parse_money(query.max_price, "max_price") if query.max_price is not None else None
+    min_price = parse_price(query.min_price, "min_price") if query.min_price is not None else None
+    max_price = parse_price(query.max_price, "max_price") if query.max_price is not None else None
     if min_price is not None and max_price is not None and min_price > max_price:
         raise InvalidInput("min_price must not be greater than max_price", "min_price")
     return ItemFilter(

@@ -21,6 +21,9 @@ TAG_MAX = 50
 TAGS_PER_ITEM = 20
 PRICE_INTEGER_DIGITS = 12
 CENT = Decimal("0.01")
+# ``items.price`` is numeric(12,2) (a fixed column contract): 10 digits before the point. The
+# general money format allows 12; an item price beyond the column is a 422, never an overflow.
+PRICE_MAX = Decimal("9999999999.99")
 TAG_RE = re.compile(r"^[a-z0-9-]{1,50}$")
 
 
@@ -46,6 +49,14 @@ def parse_money(value: object, field_name: str = "price") -> Decimal:
     if cents != amount:
         raise InvalidInput(f"{field_name} must have at most two decimal places", field_name)
     return cents
+
+
+def parse_price(value: object, field_name: str = "price") -> Decimal:
+    """Money that fits ``items.price``: ``parse_money`` and at most ``PRICE_MAX``."""
+    amount = parse_money(value, field_name)
+    if amount > PRICE_MAX:
+        raise InvalidInput(f"{field_name} must be at most {PRICE_MAX}", field_name)
+    return amount
 
 
 def check_title(title: str) -> str:
@@ -103,7 +114,7 @@ class Item:
     ) -> Item:
         return cls(
             title=check_title(title),
-            price=parse_money(price),
+            price=parse_price(price),
             owner_id=owner_id,
             description=check_description(description),
             is_active=bool(is_active),
@@ -121,7 +132,7 @@ class Item:
             elif name == "description":
                 checked[name] = check_description(value)  # type: ignore[arg-type]
             elif name == "price":
-                checked[name] = parse_money(value)
+                checked[name] = parse_price(value)
             elif name == "tags":
                 checked[name] = normalise_tags(value)  # type: ignore[arg-type]
             elif name in ("is_active", "owner_id"):

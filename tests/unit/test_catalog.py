@@ -11,7 +11,7 @@ from application import catalog
 from application.common import Actor
 from application.identity import DeleteUser, GetUserStats
 from application.pagination import CursorCodec
-from domain.catalog import Item, normalise_tags, parse_money
+from domain.catalog import Item, normalise_tags, parse_money, parse_price
 from domain.errors import (
     AlreadyExists,
     BadRequest,
@@ -108,6 +108,14 @@ def test_parse_money_accepts(raw: object, expected: str) -> None:
 def test_parse_money_rejects(raw: object) -> None:
     with pytest.raises(InvalidInput):
         parse_money(raw)
+
+
+def test_item_price_fits_numeric_12_2() -> None:
+    assert parse_price("9999999999.99") == Decimal("9999999999.99")
+    assert parse_money("99999999999.99") == Decimal("99999999999.99")  # 12 digits: valid money
+    for too_big in ("10000000000", "99999999999.99", 1e11):
+        with pytest.raises(InvalidInput):
+            parse_price(too_big)
 
 
 def test_tags_are_lowercased_deduplicated_sorted_and_bounded() -> None:

@@ -1,8 +1,9 @@
 """Request and response schemas of the catalog context.
 
-Money comes in as a string or a JSON number (at most two decimal places, at most 12 digits
-before the point) and is parsed by the domain's ``parse_money``, so the HTTP layer, the batch
-import and the CLI share one rule; it goes out as a string with exactly two places.
+Money comes in as a string or a JSON number (at most two decimal places; an item price fits
+``numeric(12,2)``, so at most 9999999999.99) and is parsed by the domain's ``parse_price``, so
+the HTTP layer, the batch import and the CLI share one rule; it goes out as a string with exactly
+two places.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ from pydantic import (
 )
 
 from application.catalog import MAX_BATCH
-from domain.catalog import DESCRIPTION_MAX, TAG_MAX, TITLE_MAX, parse_money
+from domain.catalog import DESCRIPTION_MAX, TAG_MAX, TITLE_MAX, parse_price
 from domain.errors import InvalidInput
 from interfaces.http.schemas.common import Id, InputModel, OutputModel, ProblemOut, Timestamp
 
-MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+# Item prices fit numeric(12,2): at most 10 digits before the point (the general money format
+# allows 12; a larger price is a 422 naming the limit).
+MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
 
 
 def _money_in(value: object) -> Decimal:
     try:
-        return parse_money(value)
+        return parse_price(value)
     except InvalidInput as error:
         raise ValueError(error.detail) from error
 
@@ -41,7 +44,7 @@ MoneyIn = Annotated[
         {
             "anyOf": [
                 {"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.90"]},
-                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e12, "multipleOf": 0.01},
+                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e10, "multipleOf": 0.01},
             ]
         }
     ),
@@ -49,7 +52,7 @@ MoneyIn = Annotated[
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,12}\.\d{2}$", "examples": ["19.90"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}\.\d{2}$", "examples": ["19.90"]}),
 ]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
