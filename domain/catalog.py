@@ -25,16 +25,21 @@ CENT = Decimal("0.01")
 # general money format allows 12; an item price beyond the column is a 422, never an overflow.
 PRICE_MAX = Decimal("9999999999.99")
 TAG_RE = re.compile(r"^[a-z0-9-]{1,50}$")
+# Money as text: plain digits with an optional fraction (no sign, exponent, blanks or NaN).
+MONEY_TEXT_RE = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
 
 
 def parse_money(value: object, field_name: str = "price") -> Decimal:
-    """A price from a string, int, float or Decimal: finite, ≥ 0, at most two decimal places and
-    at most 12 digits before the point. Floats are read through their shortest repr (``19.9``
-    is ``Decimal("19.9")``), so no binary fraction ever leaks into a stored amount."""
+    """A price from a string (plain digits, optional fraction), int, float or Decimal: finite,
+    ≥ 0, at most two decimal places and at most 12 digits before the point. Floats are read
+    through their shortest repr (``19.9`` is ``Decimal("19.9")``), so no binary fraction ever
+    leaks into a stored amount."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise InvalidInput(f"{field_name} must be a decimal number or a string", field_name)
+    if isinstance(value, str) and not MONEY_TEXT_RE.fullmatch(value):
+        raise InvalidInput(f"{field_name} must be a plain decimal such as 19.90", field_name)
     try:
-        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise InvalidInput(f"{field_name} must be a decimal number", field_name) from exc
     if not amount.is_finite():
