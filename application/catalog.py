@@ -23,7 +23,7 @@ from application.views import (
     TagView,
     item_etag,
 )
-from domain.catalog import TAG_RE, Item, parse_price
+from domain.catalog import TAG_RE, Item, check_text, parse_price
 from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
 
 ITEM_SORTS = ("created_at", "price", "title")
@@ -292,7 +292,7 @@ def item_filter(query: ListItemsQuery) -> ItemFilter:
     if min_price is not None and max_price is not None and min_price > max_price:
         raise InvalidInput("min_price must not be greater than max_price", "min_price")
     return ItemFilter(
-        q=query.q or None,
+        q=check_text(query.q, "q") if query.q else None,
         min_price=min_price,
         max_price=max_price,
         tags=_tag_filter(query.tags),

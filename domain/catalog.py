@@ -64,16 +64,23 @@ def parse_price(value: object, field_name: str = "price") -> Decimal:
     return amount
 
 
+def check_text(value: str, field_name: str) -> str:
+    """No NUL characters: PostgreSQL text cannot hold them (the driver would fail, not us)."""
+    if "\x00" in value:
+        raise InvalidInput(f"{field_name} must not contain NUL characters", field_name)
+    return value
+
+
 def check_title(title: str) -> str:
     if not isinstance(title, str) or not 1 <= len(title) <= TITLE_MAX or not title.strip():
         raise InvalidInput(f"title must be 1-{TITLE_MAX} characters, not only blanks", "title")
-    return title
+    return check_text(title, "title")
 
 
 def check_description(description: str | None) -> str | None:
     if description is not None and (not isinstance(description, str) or len(description) > DESCRIPTION_MAX):
         raise InvalidInput(f"description must be at most {DESCRIPTION_MAX} characters", "description")
-    return description
+    return check_text(description, "description") if description is not None else None
 
 
 def normalise_tags(names: Iterable[str]) -> tuple[str, ...]:

@@ -99,6 +99,9 @@ async def test_create_validation_and_duplicates(client, make_user) -> None:
         {"title": "x", "price": 1, "tags": [f"t{i}" for i in range(21)]},
         {"title": "x", "price": 1, "owner_id": bob.id},  # unknown field: no mass assignment
         {"title": "x"},
+        {"title": "a\u0000b", "price": 1},
+        {"title": "x", "price": 1, "description": "\u0000"},
+        {"title": "x", "price": 1, "tags": ["a\u0000"]},
     ):
         assert_problem(
             await client.post(f"{API}/items", json=bad, headers=alice.auth), 422, "validation-error"
@@ -362,7 +365,8 @@ async def test_filters_combined_match_python(client, make_user) -> None:
 async def test_list_errors(client, make_user) -> None:
     for params in ({"min_price": "10", "max_price": "5"}, {"min_price": "abc"}, {"max_price": "-1"},
                    {"sort": "owner"}, {"sort": "-id"}, {"limit": 0}, {"limit": 101}, {"offset": -1},
-                   {"tag": "bad tag"}, {"owner_id": 0}, {"q": ""}, {"min_price": "1e400"}):  # fmt: skip
+                   {"tag": "bad tag"}, {"owner_id": 0}, {"q": ""}, {"min_price": "1e400"},
+                   {"q": "a\x00"}):  # fmt: skip
         assert_problem(await client.get(f"{API}/items", params=params), 422, "validation-error")
     for cursor in ("garbage", "AAAA", "!!!!", "a" * 900):
         assert_problem(await client.get(f"{API}/items", params={"cursor": cursor}), 400, "bad-request")
@@ -464,6 +468,15 @@ async def test_tags_and_stats_match_python(client, make_user) -> None:
     assert by_count["total"] == len(counts) and by_count["next_cursor"]
     assert by_count["items"][0]["item_count"] == max(counts.values())
     assert_problem(await client.get(f"{API}/tags", params={"sort": "count"}), 422, "validation-error")
+    walked, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"sort": "-item_count", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(f"{API}/tags", params=params)).json()
+        walked += [(t["item_count"], t["name"]) for t in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert sorted(walked, reverse=True)[0] == walked[0] and len(walked) == len(counts)
+    assert [c for c, _ in walked] == sorted((c for c, _ in walked), reverse=True)
     user_stats = (await client.get(f"{API}/stats/users")).json()
     per_user = sorted(((u.id, u.username, sum(m["owner_id"] == u.id for m in made)) for u in users),
                       key=lambda t: (-t[2], t[0]))  # fmt: skip
