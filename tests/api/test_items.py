@@ -481,3 +481,14 @@ async def test_tags_and_stats_match_python(client, make_user) -> None:
     per_user = sorted(((u.id, u.username, sum(m["owner_id"] == u.id for m in made)) for u in users),
                       key=lambda t: (-t[2], t[0]))  # fmt: skip
     assert [(u["user_id"], u["username"], u["item_count"]) for u in user_stats["top_users"]] == per_user
+
+
+async def test_hard_delete_of_a_user_cascades_to_items(client, make_user, db) -> None:
+    alice, root = await make_user("alice"), await make_user("root", superuser=True)
+    item = await create(client, alice, tags=["keep-tag"])
+    response = await client.delete(f"{API}/users/{alice.id}", params={"hard": "true"}, headers=root.auth)
+    assert response.status_code == 204
+    assert_problem(await client.get(f"{API}/items/{item['id']}"), 404, "not-found")
+    async with db.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM item_tags")) == 0
+        assert await conn.scalar(text("SELECT count(*) FROM tags")) == 1  # tags outlive their items
