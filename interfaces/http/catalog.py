@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from application import catalog
 from application.views import ItemView
 from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor
+from interfaces.http.di import Provide
 from interfaces.http.problems import problem_body, problem_responses
 from interfaces.http.schemas.catalog import (
     BatchCreatedOut,
