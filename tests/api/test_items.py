@@ -3,6 +3,7 @@ ownership, transfer rules, batch semantics, literal search, combined filters, st
 
 from __future__ import annotations
 
+import asyncio
 import random
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -492,3 +493,18 @@ async def test_hard_delete_of_a_user_cascades_to_items(client, make_user, db) ->
     async with db.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM item_tags")) == 0
         assert await conn.scalar(text("SELECT count(*) FROM tags")) == 1  # tags outlive their items
+
+
+async def test_concurrent_writes_with_the_same_if_match_one_wins(client, make_user) -> None:
+    """The row is locked between the If-Match check and the write: of two PATCHes that both
+    read the same version, exactly one succeeds and the other gets 412."""
+    alice = await make_user("alice")
+    item = await create(client, alice)
+    url = f"{API}/items/{item['id']}"
+    etag = (await client.get(url)).headers["etag"]
+    results = await asyncio.gather(
+        *(client.patch(url, json={"price": str(p)}, headers={**alice.auth, "If-Match": etag}) for p in (1, 2))
+    )
+    assert sorted(r.status_code for r in results) == [200, 412]
+    winner = next(r for r in results if r.status_code == 200)
+    assert (await client.get(url)).json()["price"] == winner.json()["price"]

@@ -81,3 +81,49 @@ async def test_cursor_and_offset_walks_visit_every_match_once_in_order(
             by_offset += [v.id for v in page.items]
             assert (page.next_cursor is None) == (offset + limit >= len(matching))
         assert by_offset == expected, (sort, limit)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=rows_strategy, extra=rows_strategy, limit=st.integers(1, 4), sort=st.sampled_from(SORTS))
+async def test_cursor_walk_survives_concurrent_inserts(
+    backend: Backend,
+    rows: list[tuple[str, str, int, bool]],
+    extra: list[tuple[str, str, int, bool]],
+    limit: int,
+    sort: str,
+) -> None:
+    """Rows inserted between pages never make the walk repeat or skip an item that was there
+    from the start, and the walk stays in order."""
+    await _load(backend, rows)
+    list_items = ListItems(backend.items, CursorCodec("property-secret"))
+    query = ListItemsQuery(is_active=None)
+    original = {v.id for v in (await list_items(query, limit=100)).items}
+    field, descending = sort.lstrip("-"), sort.startswith("-")
+    seen: list[Any] = []
+    page = await list_items(query, sort=sort, limit=limit)
+    seen += page.items
+    base = backend.clock.now()
+    async with backend.uow() as uow:  # other clients insert while we walk
+        for i, (price, title, age, active) in enumerate(extra):
+            owner = await uow.users.add(
+                User(
+                    email=f"x{i}@x.io", username=f"x{i}", password_hash="h", created_at=base, updated_at=base
+                )
+            )
+            at = base + timedelta(seconds=age - 1)
+            assert owner.id is not None
+            await uow.items.add(
+                Item(title=title, price=Decimal(price), owner_id=owner.id, is_active=active,
+                     created_at=at, updated_at=at)
+            )  # fmt: skip
+        await uow.commit()
+    cursor = page.next_cursor
+    while cursor is not None:
+        page = await list_items(query, sort=sort, limit=limit, cursor=cursor)
+        seen += page.items
+        cursor = page.next_cursor
+    ids = [v.id for v in seen]
+    assert len(ids) == len(set(ids)), "an item was visited twice"
+    assert original <= set(ids), "an item present from the start was skipped"
+    keys = [(_key(v, field), v.id) for v in seen]
+    assert keys == sorted(keys, reverse=descending)
