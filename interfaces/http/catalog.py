@@ -33,6 +33,7 @@ from interfaces.http.schemas.common import MAX_ID, Cursor, IdPath, Limit, Offset
 router = APIRouter()
 C = Container.catalog
 AUTH = (401, 403)
+BODY = (400, 413)  # malformed JSON, body over the size limit
 ItemSort = Literal["created_at", "-created_at", "price", "-price", "title", "-title"]
 TagSort = Literal["name", "-name", "item_count", "-item_count"]
 IfMatch = Annotated[
@@ -48,7 +49,7 @@ def _item(view: ItemView, response: Response) -> ItemOut:
 
 @router.post(
     "/items", status_code=201, response_model=ItemOut, tags=["items"],
-    responses=problem_responses(*AUTH, 409, 422),
+    responses=problem_responses(*BODY, *AUTH, 409, 422),
 )  # fmt: skip
 @inject
 async def create_item(
@@ -83,7 +84,9 @@ async def list_items(
     return page_out(ItemOut, page)
 
 
-@router.post("/items/batch", response_model=BatchOut, tags=["items"], responses=problem_responses(*AUTH, 422))
+@router.post(
+    "/items/batch", response_model=BatchOut, tags=["items"], responses=problem_responses(*BODY, *AUTH, 422)
+)
 @inject
 async def batch_create_items(
     body: BatchIn,
@@ -115,7 +118,7 @@ async def read_item(
 
 @router.put(
     "/items/{item_id}", response_model=ItemOut, tags=["items"],
-    responses=problem_responses(*AUTH, 404, 409, 412, 422),
+    responses=problem_responses(*BODY, *AUTH, 404, 409, 412, 422),
 )  # fmt: skip
 @inject
 async def replace_item(
@@ -132,7 +135,7 @@ async def replace_item(
 
 @router.patch(
     "/items/{item_id}", response_model=ItemOut, tags=["items"],
-    responses=problem_responses(*AUTH, 404, 409, 412, 422),
+    responses=problem_responses(*BODY, *AUTH, 404, 409, 412, 422),
 )  # fmt: skip
 @inject
 async def patch_item(
@@ -166,7 +169,7 @@ async def delete_item(
 
 @router.post(
     "/items/{item_id}/transfer", response_model=ItemOut, tags=["items"],
-    responses=problem_responses(*AUTH, 404, 409, 422),
+    responses=problem_responses(*BODY, *AUTH, 404, 409, 422),
 )  # fmt: skip
 @inject
 async def transfer_item(

@@ -277,6 +277,10 @@ async def test_batch_limits(client, make_user) -> None:
     assert_problem(await client.post(f"{API}/items/batch", json={"items": []}), 401, "unauthorized")
     assert_problem(await client.post(f"{API}/items/batch", json={"elements": []}, headers=alice.auth), 422,
                    "validation-error")  # fmt: skip
+    huge = {"items": [{"title": "x" * 200, "price": 1, "description": "d" * 5000} for _ in range(250)]}
+    assert_problem(
+        await client.post(f"{API}/items/batch", json=huge, headers=alice.auth), 413, "payload-too-large"
+    )
     empty = await client.post(f"{API}/items/batch", json={"items": []}, headers=alice.auth)
     assert empty.json() == {"created": 0, "failed": 0, "results": []}
 
