@@ -13,10 +13,12 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.catalog import BatchCreateItems
+from application.common import Actor
 from application.pagination import PageRequest, Sort
 from application.views import ItemFilter
 from domain.catalog import Item
 from domain.errors import AlreadyExists, Conflict
+from domain.identity import User
 from tests.conftest import build_container
 from tests.fakes import item_matches
 from tests.integration.conftest import Backend
@@ -98,8 +100,6 @@ async def test_delete_and_deactivate_owned_by(backend: Backend) -> None:
 
 
 async def test_batch_savepoints_keep_good_elements_only(backend: Backend) -> None:
-    from application.common import Actor
-
     owner = await backend.user("alice")
     elements: list[object] = [
         {"title": "Good", "price": "1", "tags": ["fresh-tag"]},
@@ -241,8 +241,6 @@ async def test_concurrent_creation_of_the_same_new_tag(db: AsyncEngine) -> None:
     uow_factory = container.core.uow()
     now = container.core.clock().now()
     async with uow_factory() as uow:
-        from domain.identity import User
-
         owner = await uow.users.add(
             User(email="c@x.io", username="conc", password_hash="h", created_at=now, updated_at=now)
         )
@@ -277,8 +275,6 @@ async def test_delete_of_a_referenced_item_is_a_conflict(db: AsyncEngine) -> Non
     container = build_container(db)
     backend_uow = container.core.uow()
     now = container.core.clock().now()
-    from domain.identity import User
-
     async with backend_uow() as uow:
         owner = await uow.users.add(User(email="r@x.io", username="ref", password_hash="h",
                                          created_at=now, updated_at=now))  # fmt: skip
