@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from application.common import UNSET, Actor, Unset
+from application.common import UNSET, Actor, TransientConflict, Unset, retry_transient
 from application.pagination import CursorCodec, Page, Sort, scope_of
 from application.ports import Clock, ItemQueries, UnitOfWork, UnitOfWorkFactory, UserQueries
 from application.views import (
@@ -127,39 +127,49 @@ class _ItemWrite:
 
 class CreateItem(_ItemWrite):
     async def __call__(self, actor: Actor, cmd: CreateItemCommand) -> ItemView:
-        item = Item.new(
-            title=cmd.title,
-            price=cmd.price,
-            owner_id=actor.user_id,
-            now=self._clock.now(),
-            description=cmd.description,
-            is_active=cmd.is_active,
-            tags=cmd.tags,
-        )
-        async with self._uow() as uow:
-            item = await uow.items.add(item)
-            await uow.commit()
-        assert item.id is not None
-        return await self._view(item.id)
+        def build() -> Item:
+            return Item.new(
+                title=cmd.title,
+                price=cmd.price,
+                owner_id=actor.user_id,
+                now=self._clock.now(),
+                description=cmd.description,
+                is_active=cmd.is_active,
+                tags=cmd.tags,
+            )
+
+        build()  # validate before touching the database
+
+        async def run() -> int:
+            async with self._uow() as uow:
+                item = await uow.items.add(build())
+                await uow.commit()
+            assert item.id is not None
+            return item.id
+
+        return await self._view(await retry_transient(run))
 
 
 class ReplaceItem(_ItemWrite):
     async def __call__(
         self, actor: Actor, item_id: int, cmd: ReplaceItemCommand, *, if_match: str | None = None
     ) -> ItemView:
-        async with self._uow() as uow:
-            item = await _load_for_write(uow, actor, item_id, if_match)
-            changed = item.change(
-                self._clock.now(),
-                title=cmd.title,
-                price=cmd.price,
-                description=cmd.description,
-                is_active=cmd.is_active,
-                tags=cmd.tags,
-            )
-            if changed:
-                await uow.items.update(item)
-                await uow.commit()
+        async def run() -> None:
+            async with self._uow() as uow:
+                item = await _load_for_write(uow, actor, item_id, if_match)
+                changed = item.change(
+                    self._clock.now(),
+                    title=cmd.title,
+                    price=cmd.price,
+                    description=cmd.description,
+                    is_active=cmd.is_active,
+                    tags=cmd.tags,
+                )
+                if changed:
+                    await uow.items.update(item)
+                    await uow.commit()
+
+        await retry_transient(run)
         return await self._view(item_id)
 
 
@@ -167,11 +177,14 @@ class PatchItem(_ItemWrite):
     async def __call__(
         self, actor: Actor, item_id: int, cmd: PatchItemCommand, *, if_match: str | None = None
     ) -> ItemView:
-        async with self._uow() as uow:
-            item = await _load_for_write(uow, actor, item_id, if_match)
-            if item.change(self._clock.now(), **cmd.given()):
-                await uow.items.update(item)
-                await uow.commit()
+        async def run() -> None:
+            async with self._uow() as uow:
+                item = await _load_for_write(uow, actor, item_id, if_match)
+                if item.change(self._clock.now(), **cmd.given()):
+                    await uow.items.update(item)
+                    await uow.commit()
+
+        await retry_transient(run)
         return await self._view(item_id)
 
 
@@ -183,24 +196,30 @@ class DeleteItem:
         self._uow = uow
 
     async def __call__(self, actor: Actor, item_id: int, *, if_match: str | None = None) -> None:
-        async with self._uow() as uow:
-            await _load_for_write(uow, actor, item_id, if_match)
-            await uow.items.delete(item_id)
-            await uow.commit()
+        async def run() -> None:
+            async with self._uow() as uow:
+                await _load_for_write(uow, actor, item_id, if_match)
+                await uow.items.delete(item_id)
+                await uow.commit()
+
+        await retry_transient(run)
 
 
 class TransferItem(_ItemWrite):
     async def __call__(self, actor: Actor, item_id: int, new_owner_id: int) -> ItemView:
-        async with self._uow() as uow:
-            item = await _load_for_write(uow, actor, item_id, None)
-            new_owner = await uow.users.get(new_owner_id)
-            if new_owner is None or not new_owner.can_log_in:
-                raise InvalidInput(
-                    f"new_owner_id {new_owner_id} is not an existing, active user", "new_owner_id"
-                )
-            if item.change(self._clock.now(), owner_id=new_owner_id):
-                await uow.items.update(item)  # AlreadyExists when the new owner has this title
-                await uow.commit()
+        async def run() -> None:
+            async with self._uow() as uow:
+                item = await _load_for_write(uow, actor, item_id, None)
+                new_owner = await uow.users.get(new_owner_id)
+                if new_owner is None or not new_owner.can_log_in:
+                    raise InvalidInput(
+                        f"new_owner_id {new_owner_id} is not an existing, active user", "new_owner_id"
+                    )
+                if item.change(self._clock.now(), owner_id=new_owner_id):
+                    await uow.items.update(item)  # AlreadyExists when the new owner has this title
+                    await uow.commit()
+
+        await retry_transient(run)
         return await self._view(item_id)
 
 
@@ -246,18 +265,25 @@ class BatchCreateItems:
     async def __call__(self, actor: Actor, elements: Sequence[object]) -> BatchView:
         if len(elements) > MAX_BATCH:
             raise InvalidInput(f"at most {MAX_BATCH} items per batch", "items")
-        results: list[BatchResultView] = []
-        async with self._uow() as uow:
-            for index, raw in enumerate(elements):
-                try:
-                    item = parse_batch_element(raw, actor.user_id, self._clock)
-                    async with uow.savepoint():
-                        item = await uow.items.add(item)
-                except DomainError as error:
-                    results.append(BatchResultView(index, error=error))
-                else:
-                    results.append(BatchResultView(index, id=item.id))
-            await uow.commit()
+
+        async def run() -> list[BatchResultView]:
+            results: list[BatchResultView] = []
+            async with self._uow() as uow:
+                for index, raw in enumerate(elements):
+                    try:
+                        item = parse_batch_element(raw, actor.user_id, self._clock)
+                        async with uow.savepoint():
+                            item = await uow.items.add(item)
+                    except TransientConflict:
+                        raise  # the whole batch lost a race (a deadlock over new tags): run it again
+                    except DomainError as error:
+                        results.append(BatchResultView(index, error=error))
+                    else:
+                        results.append(BatchResultView(index, id=item.id))
+                await uow.commit()
+            return results
+
+        results = await retry_transient(run)
         created = sum(r.created for r in results)
         return BatchView(created=created, failed=len(results) - created, results=results)
 

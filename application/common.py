@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from domain.errors import Forbidden
+from domain.errors import Conflict, Forbidden
+
+T = TypeVar("T")
+TRANSIENT_ATTEMPTS = 3
 
 
 class Unset(enum.Enum):
@@ -31,3 +38,22 @@ class Actor:
     def require_owner_or_superuser(self, owner_id: int) -> None:
         if not (self.is_superuser or self.user_id == owner_id):
             raise Forbidden("Only the owner or a superuser may do this")
+
+
+class TransientConflict(Conflict):
+    """The transaction lost a race the database resolved by aborting it (deadlock, serialization
+    failure). The unit of work raises it; a use case runs itself again (``retry_transient``); if
+    every attempt loses, the caller gets a 409 ``conflict`` and may retry."""
+
+
+async def retry_transient(run: Callable[[], Awaitable[T]], attempts: int = TRANSIENT_ATTEMPTS) -> T:
+    """Runs ``run`` (one whole unit of work) again after a ``TransientConflict``, with a short
+    random pause so the two losers of a deadlock do not collide again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await run()
+        except TransientConflict:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)  # noqa: S311 - jitter, not secrets
+    raise AssertionError("unreachable")

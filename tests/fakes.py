@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import TracebackType
 from typing import Any
 
+from application.common import TransientConflict
 from application.pagination import Key, PageRequest, Slice
 from application.views import (
     ItemFilter,
@@ -57,6 +58,8 @@ class FakeDatabase:
     def __init__(self) -> None:
         self.state = FakeState()
         self.commits = 0
+        # The next N commits lose a race (deadlock, serialization failure), like PostgreSQL's.
+        self.transient_failures = 0
 
 
 def _check_unique_user(state: FakeState, user: User) -> None:
@@ -212,6 +215,9 @@ class FakeUnitOfWork:
         self.state = copy.deepcopy(self._db.state)  # anything not committed is gone
 
     async def commit(self) -> None:
+        if self._db.transient_failures > 0:
+            self._db.transient_failures -= 1
+            raise TransientConflict("A concurrent change got in the way; please retry")
         self._db.state = copy.deepcopy(self.state)
         self._db.commits += 1
         self.committed = True

@@ -1,6 +1,7 @@
 """The SQLAlchemy unit of work: one ``AsyncSession``, the repositories over it, and the
 translation of integrity errors into domain errors at the two places they surface (flush in a
-repository or a savepoint, and commit)."""
+repository or a savepoint, and commit), and of deadlocks and serialization failures into
+``TransientConflict`` (wherever they surface inside the block) so use cases can run again."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from application.common import TransientConflict
 from infrastructure.persistence.catalog import SqlItemRepository, SqlTagRepository
 from infrastructure.persistence.database import translate_integrity_error
 from infrastructure.persistence.identity import SqlLoginAttemptRepository, SqlUserRepository
+
+# PostgreSQL aborts one of the transactions of a deadlock (40P01) or a serialization failure
+# (40001); running the whole unit of work again is the cure.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def transient(error: BaseException | None) -> TransientConflict | None:
+    if isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return TransientConflict("A concurrent change got in the way; please retry")
+    return None
 
 
 class SqlUnitOfWork:
@@ -40,6 +52,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         await self.session.close()  # rolls back whatever was not committed
+        if (conflict := transient(exc)) is not None:
+            raise conflict from exc
 
     async def commit(self) -> None:
         try:
@@ -47,6 +61,11 @@ class SqlUnitOfWork:
         except IntegrityError as error:
             await self.session.rollback()
             raise translate_integrity_error(error) from error
+        except DBAPIError as error:
+            if (conflict := transient(error)) is not None:
+                await self.session.rollback()
+                raise conflict from error
+            raise
 
     async def rollback(self) -> None:
         await self.session.rollback()
@@ -58,6 +77,10 @@ class SqlUnitOfWork:
                 yield
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
+        except DBAPIError as error:
+            if (conflict := transient(error)) is not None:
+                raise conflict from error
+            raise
 
 
 class SqlUnitOfWorkFactory:

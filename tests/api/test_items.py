@@ -512,3 +512,21 @@ async def test_concurrent_writes_with_the_same_if_match_one_wins(client, make_us
     assert sorted(r.status_code for r in results) == [200, 412]
     winner = next(r for r in results if r.status_code == 200)
     assert (await client.get(url)).json()["price"] == winner.json()["price"]
+
+
+async def test_crossing_batches_that_deadlock_are_retried(client, make_user, db) -> None:
+    """Two batches creating the same new tags in opposite orders deadlock on PostgreSQL; the
+    loser's unit of work runs again, so both succeed completely."""
+    alice, bob = await make_user("alice"), await make_user("bob")
+    a = [{"title": f"a{i}", "price": 1, "tags": [f"t{i}"]} for i in range(6)]
+    b = [{"title": f"b{i}", "price": 1, "tags": [f"t{5 - i}"]} for i in range(6)]
+    r1, r2 = await asyncio.gather(
+        client.post(f"{API}/items/batch", json={"items": a}, headers=alice.auth),
+        client.post(f"{API}/items/batch", json={"items": b}, headers=bob.auth),
+    )
+    assert (r1.status_code, r2.status_code) == (200, 200), (r1.text, r2.text)
+    assert r1.json()["created"] == r2.json()["created"] == 6
+    async with db.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM items")) == 12
+        assert await conn.scalar(text("SELECT count(*) FROM tags")) == 6
+        assert await conn.scalar(text("SELECT count(*) FROM item_tags")) == 12

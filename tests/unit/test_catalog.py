@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from application import catalog
-from application.common import Actor
+from application.common import Actor, TransientConflict
 from application.identity import DeleteUser, GetUserStats
 from application.pagination import CursorCodec
 from domain.catalog import Item, normalise_tags, parse_money, parse_price
@@ -407,3 +407,19 @@ async def test_tags_and_stats(env: Env) -> None:
     assert [(t.name, t.item_count) for t in tags.items] == [("x", 3), ("z", 1)] and tags.total == 3
     user_stats = await GetUserStats(FakeUserQueries(env.db))()
     assert [(u.username, u.item_count) for u in user_stats.top_users] == [("alice", 2), ("bob", 1)]
+
+
+async def test_transient_conflicts_are_retried_as_a_whole(env: Env) -> None:
+    alice = env.user("alice")
+    env.db.transient_failures = 2
+    view = await env.create(alice, cmd("Lamp", tags=["x"]))
+    assert view.title == "Lamp" and len(env.db.state.items) == 1 and env.db.transient_failures == 0
+    env.db.transient_failures = 1
+    result = await env.batch(alice, [{"title": "A", "price": 1}, {"title": "lamp", "price": 1}])
+    assert (result.created, result.failed) == (1, 1) and len(env.db.state.items) == 2
+    env.db.transient_failures = 1
+    assert (await env.patch(alice, view.id, catalog.PatchItemCommand(price="3"))).price == 3
+    env.db.transient_failures = 3  # every attempt loses: the caller gets a 409 conflict
+    with pytest.raises(TransientConflict):
+        await env.create(alice, cmd("Never"))
+    assert len(env.db.state.items) == 2
