@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from domain.errors import Forbidden
+from domain.errors import Conflict, Forbidden
 
 T = TypeVar("T")
+TRANSIENT_ATTEMPTS = 3
 
 
 class Unset(enum.Enum):
@@ -39,22 +40,26 @@ class Actor:
             raise Forbidden("Only the owner or a superuser may do this")
 
 
-class TransientConflict(Exception):
-    """A database conflict that a fresh attempt may not hit (serialization failure, deadlock,
-    a busy SQLite file). Adapters raise it; ``retry_transient`` reruns the whole use case."""
+class TransientConflict(Conflict):
+    """The transaction lost a race the database resolved by aborting it (deadlock, serialization
+    failure, a busy SQLite file). The unit of work raises it; a use case runs itself again
+    (``retry_transient``); if every attempt loses, the caller gets a 409 ``conflict`` and may retry
+    (docs/adr/0007-transient-conflicts.md)."""
+
+    def __init__(self, detail: str = "A concurrent change got in the way; please retry") -> None:
+        super().__init__(detail)
 
 
 async def retry_transient(
-    attempt: Callable[[], Awaitable[T]], *, attempts: int = 3, base_delay: float = 0.01
+    run: Callable[[], Awaitable[T]], attempts: int = TRANSIENT_ATTEMPTS, *, base_delay: float = 0.01
 ) -> T:
-    """Run ``attempt`` (a whole unit of work) up to ``attempts`` times while it fails with
-    ``TransientConflict``, sleeping a short jittered, growing delay between tries
-    (docs/adr/0007-transient-conflicts.md). The last failure propagates."""
-    for number in range(1, attempts + 1):
+    """Runs ``run`` (one whole unit of work) again after a ``TransientConflict``, with a short
+    jittered, growing pause so the two losers of a deadlock do not collide again."""
+    for attempt in range(1, attempts + 1):
         try:
-            return await attempt()
+            return await run()
         except TransientConflict:
-            if number == attempts:
+            if attempt == attempts:
                 raise
-            await asyncio.sleep(base_delay * number * (1 + random.random()))  # noqa: S311 - jitter
+            await asyncio.sleep(base_delay * attempt * (1 + random.random()))  # noqa: S311 - jitter
     raise AssertionError("unreachable")

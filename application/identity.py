@@ -219,7 +219,8 @@ class ReplaceProfile:
 
 
 class DeleteUser:
-    """Soft delete by the user or a superuser; hard delete (cascade) by a superuser only."""
+    """Soft delete by the user or a superuser (their items become inactive in the same
+    transaction); hard delete (cascade) by a superuser only."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
@@ -234,8 +235,10 @@ class DeleteUser:
             if hard:
                 await uow.users.delete(user_id)
             else:
-                user.soft_delete(self._clock.now())
+                now = self._clock.now()
+                user.soft_delete(now)
                 await uow.users.update(user)
+                await uow.items.deactivate_owned_by(user_id, now)
             await uow.commit()
 
 

@@ -14,7 +14,16 @@ from types import TracebackType
 from typing import Protocol
 
 from application.pagination import PageRequest, Slice
-from application.views import UserFilter, UserStatsView, UserView
+from application.views import (
+    ItemFilter,
+    ItemStatsView,
+    ItemView,
+    TagView,
+    UserFilter,
+    UserStatsView,
+    UserView,
+)
+from domain.catalog import Item
 from domain.identity import User
 
 # --- identity -----------------------------------------------------------------------------
@@ -54,6 +63,51 @@ class UserQueries(Protocol):
     async def stats(self) -> UserStatsView: ...
 
 
+# --- catalog ------------------------------------------------------------------------------------
+
+
+class ItemRepository(Protocol):
+    async def add(self, item: Item) -> Item:
+        """Stores the item and its tags (creating new tags); raises ``AlreadyExists("Item",
+        "title")`` when the owner already has an item with that title (case-insensitive)."""
+        ...
+
+    async def get(self, item_id: int, *, for_update: bool = False) -> Item | None:
+        """With ``for_update`` the row stays locked until the unit of work ends, so a check of
+        ``If-Match`` and the write that follows it see the same version."""
+        ...
+
+    async def update(self, item: Item) -> None:
+        """Writes every field and replaces the tag set."""
+        ...
+
+    async def delete(self, item_id: int) -> None:
+        """Raises ``Conflict`` when another context still references the item (an order line:
+        the ordering context's foreign key is ON DELETE RESTRICT)."""
+        ...
+
+    async def deactivate_owned_by(self, owner_id: int, now: datetime) -> int:
+        """Deactivates every active item of the owner in one statement; returns how many."""
+        ...
+
+
+class TagRepository(Protocol):
+    async def ensure(self, names: Sequence[str]) -> dict[str, int]:
+        """Ids of the named tags, creating the missing ones; a tag created concurrently by
+        another transaction is not an error."""
+        ...
+
+
+class ItemQueries(Protocol):
+    async def get(self, item_id: int) -> ItemView | None:
+        """One statement: item, owner name and tags."""
+        ...
+
+    async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]: ...
+    async def tags(self, page: PageRequest) -> Slice[TagView]: ...
+    async def stats(self) -> ItemStatsView: ...
+
+
 # --- unit of work ------------------------------------------------------------------------------
 
 
@@ -62,6 +116,8 @@ class UnitOfWork(Protocol):
 
     users: UserRepository
     login_attempts: LoginAttemptRepository
+    items: ItemRepository
+    tags: TagRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 
+from domain.errors import DomainError
 from domain.identity import User
 
 
@@ -50,9 +53,17 @@ class UserFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class TopUserView:
+    user_id: int
+    username: str
+    item_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class UserStatsView:
     total_users: int
     active_users: int
+    top_users: list[TopUserView] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +71,82 @@ class TokenView:
     access_token: str
     expires_in: int
     token_type: str = "bearer"
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+
+def item_etag(item_id: int, updated_at: datetime) -> str:
+    """Strong ETag of an item: every change bumps ``updated_at`` (microseconds), so id plus
+    ``updated_at`` identifies one state of one item. Quoted, as RFC 9110 wants."""
+    stamp = updated_at.astimezone(UTC).isoformat()
+    return '"' + hashlib.sha256(f"item:{item_id}:{stamp}".encode()).hexdigest()[:20] + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerView:
+    id: int
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    id: int
+    title: str
+    description: str | None
+    price: Decimal
+    is_active: bool
+    owner: OwnerView
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def etag(self) -> str:
+        return item_etag(self.id, self.updated_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    q: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    tags: tuple[str, ...] = ()
+    owner_id: int | None = None
+    is_active: bool | None = True
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    name: str
+    item_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStatsView:
+    total_items: int
+    active_items: int
+    avg_price: Decimal | None
+    min_price: Decimal | None
+    max_price: Decimal | None
+    top_tags: list[TagView]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResultView:
+    """One element of a batch: ``id`` when created, ``error`` when it failed."""
+
+    index: int
+    id: int | None = None
+    error: DomainError | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchView:
+    created: int
+    failed: int
+    results: list[BatchResultView]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from application import identity
+from application import catalog, identity
 from application.pagination import CursorCodec
 from infrastructure.migrations import DatabaseHealth
+from infrastructure.persistence.catalog import SqlItemQueries
 from infrastructure.persistence.database import create_engine, create_session_factory, read_engine
 from infrastructure.persistence.identity import SqlUserQueries
 from infrastructure.persistence.uow import SqlUnitOfWorkFactory
@@ -59,7 +60,27 @@ class Identity(containers.DeclarativeContainer):
     create_superuser = providers.Singleton(identity.CreateSuperuser, core.uow, sign_up, core.clock)
 
 
+class Catalog(containers.DeclarativeContainer):
+    core = providers.DependenciesContainer()
+    identity = providers.DependenciesContainer()
+
+    queries = providers.Singleton(SqlItemQueries, core.read_engine)
+
+    create_item = providers.Singleton(catalog.CreateItem, core.uow, queries, core.clock)
+    replace_item = providers.Singleton(catalog.ReplaceItem, core.uow, queries, core.clock)
+    patch_item = providers.Singleton(catalog.PatchItem, core.uow, queries, core.clock)
+    delete_item = providers.Singleton(catalog.DeleteItem, core.uow)
+    transfer_item = providers.Singleton(catalog.TransferItem, core.uow, queries, core.clock)
+    batch_create_items = providers.Singleton(catalog.BatchCreateItems, core.uow, core.clock)
+    get_item = providers.Singleton(catalog.GetItem, queries)
+    list_items = providers.Singleton(catalog.ListItems, queries, core.cursors)
+    list_user_items = providers.Singleton(catalog.ListUserItems, identity.queries, list_items)
+    list_tags = providers.Singleton(catalog.ListTags, queries, core.cursors)
+    item_stats = providers.Singleton(catalog.GetItemStats, queries)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.Container(Core, settings=settings)
     identity = providers.Container(Identity, core=core)
+    catalog = providers.Container(Catalog, core=core, identity=identity)

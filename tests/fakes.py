@@ -12,12 +12,25 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from types import TracebackType
 from typing import Any
 
+from application.common import TransientConflict
 from application.pagination import Key, PageRequest, Slice
-from application.views import UserFilter, UserStatsView, UserView
-from domain.errors import AlreadyExists, Unauthorized
+from application.views import (
+    ItemFilter,
+    ItemStatsView,
+    ItemView,
+    OwnerView,
+    TagView,
+    TopUserView,
+    UserFilter,
+    UserStatsView,
+    UserView,
+)
+from domain.catalog import CENT, Item
+from domain.errors import AlreadyExists, Conflict, Unauthorized
 from domain.identity import User
 
 # --- the in-memory database -------------------------------------------------------------------
@@ -27,6 +40,11 @@ from domain.identity import User
 class FakeState:
     users: dict[int, User] = field(default_factory=dict)
     login_attempts: list[tuple[str, datetime]] = field(default_factory=list)
+    items: dict[int, Item] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)  # name → id
+    # Items another context references (order lines): deleting them is a Conflict, like the
+    # ordering context's ON DELETE RESTRICT foreign key.
+    item_references: set[int] = field(default_factory=set)
     next_id: dict[str, int] = field(default_factory=dict)
 
     def new_id(self, table: str) -> int:
@@ -40,6 +58,8 @@ class FakeDatabase:
     def __init__(self) -> None:
         self.state = FakeState()
         self.commits = 0
+        # The next N commits lose a race (deadlock, serialization failure), like PostgreSQL's.
+        self.transient_failures = 0
 
 
 def _check_unique_user(state: FakeState, user: User) -> None:
@@ -111,6 +131,68 @@ class FakeLoginAttemptRepository:
         self._uow.state.login_attempts = [a for a in self._uow.state.login_attempts if a[0] != key]
 
 
+def _check_unique_item(state: FakeState, item: Item) -> None:
+    for other in state.items.values():
+        if (
+            other.id != item.id
+            and other.owner_id == item.owner_id
+            and other.title.lower() == item.title.lower()
+        ):
+            raise AlreadyExists("Item", "title")
+
+
+class FakeTagRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def ensure(self, names: Sequence[str]) -> dict[str, int]:
+        tags = self._uow.state.tags
+        for name in sorted(set(names)):
+            if name not in tags:
+                tags[name] = self._uow.state.new_id("tags")
+        return {name: tags[name] for name in names}
+
+
+class FakeItemRepository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _items(self) -> dict[int, Item]:
+        return self._uow.state.items
+
+    async def add(self, item: Item) -> Item:
+        _check_unique_item(self._uow.state, item)
+        assert item.owner_id in self._uow.state.users, "foreign key: unknown owner"
+        await FakeTagRepository(self._uow).ensure(item.tags)
+        item.id = self._uow.state.new_id("items")
+        self._items[item.id] = copy.deepcopy(item)
+        return item
+
+    async def get(self, item_id: int, *, for_update: bool = False) -> Item | None:
+        item = self._items.get(item_id)
+        return copy.deepcopy(item) if item else None
+
+    async def update(self, item: Item) -> None:
+        assert item.id in self._items
+        _check_unique_item(self._uow.state, item)
+        await FakeTagRepository(self._uow).ensure(item.tags)
+        self._items[item.id] = copy.deepcopy(item)
+
+    async def delete(self, item_id: int) -> None:
+        if item_id in self._uow.state.item_references:
+            raise Conflict(f"Item {item_id} is referenced by orders; deactivate it instead")
+        self._items.pop(item_id, None)
+
+    async def deactivate_owned_by(self, owner_id: int, now: datetime) -> int:
+        changed = 0
+        for item in self._items.values():
+            if item.owner_id == owner_id and item.is_active:
+                item.is_active, item.updated_at = False, now
+                changed += 1
+        return changed
+
+
 class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
@@ -118,9 +200,14 @@ class FakeUnitOfWork:
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.state = copy.deepcopy(self._db.state)
+        self._repositories()
+        return self
+
+    def _repositories(self) -> None:
         self.users = FakeUserRepository(self)
         self.login_attempts = FakeLoginAttemptRepository(self)
-        return self
+        self.items = FakeItemRepository(self)
+        self.tags = FakeTagRepository(self)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -128,6 +215,9 @@ class FakeUnitOfWork:
         self.state = copy.deepcopy(self._db.state)  # anything not committed is gone
 
     async def commit(self) -> None:
+        if self._db.transient_failures > 0:
+            self._db.transient_failures -= 1
+            raise TransientConflict("A concurrent change got in the way; please retry")
         self._db.state = copy.deepcopy(self.state)
         self._db.commits += 1
         self.committed = True
@@ -142,7 +232,7 @@ class FakeUnitOfWork:
             yield
         except BaseException:
             self.state = saved
-            self.users, self.login_attempts = FakeUserRepository(self), FakeLoginAttemptRepository(self)
+            self._repositories()
             raise
 
 
@@ -221,7 +311,96 @@ class FakeUserQueries:
 
     async def stats(self) -> UserStatsView:
         live = self._live()
-        return UserStatsView(total_users=len(live), active_users=sum(u.is_active for u in live))
+        counts = {u.id: 0 for u in live}
+        for item in self._db.state.items.values():
+            if item.owner_id in counts:
+                counts[item.owner_id] += 1
+        by_id = {u.id: u for u in live}
+        ranked = sorted((c for c in counts.items() if c[1]), key=lambda c: (-c[1], c[0]))[:10]
+        top = [TopUserView(uid, by_id[uid].username, n) for uid, n in ranked if uid is not None]
+        return UserStatsView(
+            total_users=len(live), active_users=sum(u.is_active for u in live), top_users=top
+        )
+
+
+@dataclass(frozen=True)
+class _TagRow:
+    id: int
+    name: str
+    item_count: int
+
+
+def item_view(state: FakeState, item: Item) -> ItemView:
+    assert item.id is not None and item.created_at and item.updated_at
+    owner = state.users[item.owner_id]
+    return ItemView(
+        id=item.id,
+        title=item.title,
+        description=item.description,
+        price=item.price,
+        is_active=item.is_active,
+        owner=OwnerView(item.owner_id, owner.username),
+        tags=list(item.tags),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def item_matches(item: Item | ItemView, flt: ItemFilter) -> bool:
+    """The reference semantics of an item filter (also used by tests against SQL)."""
+    owner_id = item.owner_id if isinstance(item, Item) else item.owner.id
+    if flt.is_active is not None and item.is_active != flt.is_active:
+        return False
+    if flt.owner_id is not None and owner_id != flt.owner_id:
+        return False
+    if flt.q and flt.q.lower() not in item.title.lower():
+        return False
+    if flt.min_price is not None and item.price < flt.min_price:
+        return False
+    if flt.max_price is not None and item.price > flt.max_price:
+        return False
+    return all(t in item.tags for t in flt.tags)
+
+
+class FakeItemQueries:
+    def __init__(self, db: FakeDatabase) -> None:
+        self._db = db
+
+    async def get(self, item_id: int) -> ItemView | None:
+        item = self._db.state.items.get(item_id)
+        return item_view(self._db.state, item) if item else None
+
+    async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:
+        state = self._db.state
+        views = [item_view(state, i) for i in state.items.values() if item_matches(i, flt)]
+        return fake_page(views, page)
+
+    def _tag_rows(self) -> list[_TagRow]:
+        counts = {name: 0 for name in self._db.state.tags}
+        for item in self._db.state.items.values():
+            for name in item.tags:
+                counts[name] += 1
+        return [_TagRow(self._db.state.tags[n], n, c) for n, c in counts.items()]
+
+    async def tags(self, page: PageRequest) -> Slice[TagView]:
+        found = fake_page(self._tag_rows(), page)
+        return Slice([TagView(r.name, r.item_count) for r in found.items], found.total, found.next_key)
+
+    async def stats(self) -> ItemStatsView:
+        items = list(self._db.state.items.values())
+        prices = [i.price for i in items if i.is_active]
+        top = sorted((r for r in self._tag_rows() if r.item_count), key=lambda r: (-r.item_count, r.name))
+        average = (
+            (sum(prices, Decimal(0)) / len(prices)).quantize(CENT, rounding=ROUND_HALF_UP) if prices else None
+        )
+        return ItemStatsView(
+            total_items=len(items),
+            active_items=len(prices),
+            avg_price=average,
+            min_price=min(prices) if prices else None,
+            max_price=max(prices) if prices else None,
+            top_tags=[TagView(r.name, r.item_count) for r in top[:10]],
+        )
 
 
 # --- security and time -------------------------------------------------------------------------

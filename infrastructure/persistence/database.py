@@ -87,5 +87,5 @@ def transient_conflict(error: DBAPIError) -> TransientConflict | None:
     orig = error.orig
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     if sqlstate in TRANSIENT_SQLSTATES or any(m in str(orig) for m in TRANSIENT_SQLITE_MESSAGES):
-        return TransientConflict(str(orig).splitlines()[0])
+        return TransientConflict()
     return None

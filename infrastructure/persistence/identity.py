@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from application.pagination import PageRequest, Slice
-from application.views import ProfileView, UserFilter, UserStatsView, UserView
+from application.views import ProfileView, TopUserView, UserFilter, UserStatsView, UserView
 from domain.identity import Profile, User
 from infrastructure.persistence.database import translate_integrity_error
-from infrastructure.persistence.models import LoginAttemptRow, ProfileRow, UserRow
+from infrastructure.persistence.models import ItemRow, LoginAttemptRow, ProfileRow, UserRow
 from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page
 
 
@@ -128,6 +128,8 @@ class SqlLoginAttemptRepository:
         await self._session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.login_key == key))
 
 
+TOP_USERS = 10
+
 # --- read side ------------------------------------------------------------------------------------
 
 _users = UserRow.__table__
@@ -199,6 +201,17 @@ class SqlUserQueries:
             func.count().filter(live),
             func.count().filter(live, _users.c.is_active == true()),
         ).select_from(_users)
+        items = ItemRow.__table__
+        item_count = func.count(items.c.id).label("item_count")
+        top = (
+            select(_users.c.id, _users.c.username, item_count)
+            .select_from(_users.join(items, items.c.owner_id == _users.c.id))
+            .where(live)
+            .group_by(_users.c.id, _users.c.username)
+            .order_by(item_count.desc(), _users.c.id)
+            .limit(TOP_USERS)
+        )
         async with self._engine.connect() as conn:
             total, active = (await conn.execute(stmt)).one()
-        return UserStatsView(total_users=total, active_users=active)
+            top_users = [TopUserView(r.id, r.username, r.item_count) for r in await conn.execute(top)]
+        return UserStatsView(total_users=total, active_users=active, top_users=top_users)

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Row, func, select, tuple_
+from sqlalchemy import ColumnElement, FromClause, Row, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.pagination import Key, KeyValue, PageRequest
@@ -71,9 +71,11 @@ async def fetch_page(
     sorts: Mapping[str, SortKey],
     id_column: ColumnElement[int],
     page: PageRequest,
+    count_source: FromClause | None = None,
 ) -> tuple[list[Row[Any]], int, Key | None]:
     """Rows of one page, the total of the filter, and the key of the page's last row when
-    another page follows."""
+    another page follows. ``count_source`` counts over fewer tables than the rows need (a join
+    that cannot change the count, such as an item's owner); the filter must only use it."""
     sort = sorts[page.sort.field]
     order = (sort.column, id_column)
     stmt = select(*columns).select_from(source).where(*where)
@@ -82,15 +84,15 @@ async def fetch_page(
             value, last_id = sort.decode(page.after[0]), _int(page.after[1])
         except (TypeError, ValueError, IndexError) as exc:
             raise BadRequest("cursor is not valid") from exc
-        after = (
-            tuple_(*order) < tuple_(value, last_id)
-            if page.sort.descending
-            else (tuple_(*order) > tuple_(value, last_id))
-        )
+        # Bind with the columns' own types, so custom types (money in cents on SQLite, UTC
+        # datetimes) convert the cursor's values exactly as they convert stored ones.
+        bound = tuple_(literal(value, sort.column.type), literal(last_id, id_column.type))
+        after = tuple_(*order) < bound if page.sort.descending else tuple_(*order) > bound
         stmt = stmt.where(after)
     else:
         stmt = stmt.offset(page.offset)
-    total = select(func.count()).select_from(source).where(*where)
+    total = select(func.count()).select_from(count_source if count_source is not None else source)
+    total = total.where(*where).correlate(None)
     stmt = stmt.add_columns(total.scalar_subquery().label("_total"))
     stmt = stmt.order_by(*(c.desc() if page.sort.descending else c.asc() for c in order))
     rows = list((await conn.execute(stmt.limit(page.limit + 1))).all())

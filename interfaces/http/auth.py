@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dependency_injector.wiring import inject
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
@@ -12,14 +13,16 @@ from application.common import Actor
 from application.identity import Authenticate
 from application.views import UserView
 from domain.errors import Unauthorized
-from interfaces.http.di import use
+from infrastructure.container import Container
+from interfaces.http.di import Provide
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+@inject
 async def current_user(
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    authenticate: Annotated[Authenticate, use(lambda c: c.identity.authenticate)],
+    authenticate: Authenticate = Depends(Provide[Container.identity.authenticate]),
 ) -> UserView:
     if not token:
         raise Unauthorized("Not authenticated")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter
+from dependency_injector.wiring import inject
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from infrastructure.container import Container
 from infrastructure.migrations import DatabaseHealth
-from interfaces.http.di import use
+from interfaces.http.di import Provide
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -25,7 +25,8 @@ async def live() -> HealthOut:
 
 
 @router.get("/ready", response_model=HealthOut, responses={503: {"model": HealthOut}})
-async def ready(health: Annotated[DatabaseHealth, use(lambda c: c.core.health)]) -> JSONResponse:
+@inject
+async def ready(health: DatabaseHealth = Depends(Provide[Container.core.health])) -> JSONResponse:
     reason = await health.problem()
     if reason is None:
         return JSONResponse({"status": "ok"})

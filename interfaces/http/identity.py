@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from application import identity
 from application.views import UserFilter
 from domain.identity import Profile
+from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor, CurrentUser
-from interfaces.http.di import use
+from interfaces.http.di import Provide
 from interfaces.http.problems import problem_responses
 from interfaces.http.schemas.common import Cursor, IdPath, Limit, Offset, PageOut, page_out
 from interfaces.http.schemas.identity import (
@@ -29,6 +31,7 @@ from interfaces.http.schemas.identity import (
 )
 
 router = APIRouter()
+C = Container.identity
 AUTH = (401, 403)
 UserSort = Literal["created_at", "-created_at", "email", "-email", "username", "-username"]
 
@@ -43,9 +46,10 @@ def _update_command(body: UserPatchIn) -> identity.UpdateUserCommand:
 @router.post(
     "/auth/token", response_model=TokenOut, tags=["auth"], responses=problem_responses(401, 403, 422, 429)
 )
+@inject
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    issue: Annotated[identity.IssueToken, use(lambda c: c.identity.issue_token)],
+    issue: identity.IssueToken = Depends(Provide[C.issue_token]),
 ) -> TokenOut:
     """OAuth2 password flow: `username` is the email or the username."""
     return TokenOut.model_validate(await issue(form.username, form.password))
@@ -55,9 +59,8 @@ async def issue_token(
     "/users", status_code=201, response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(409, 422),
 )  # fmt: skip
-async def sign_up(
-    body: SignUpIn, sign_up: Annotated[identity.SignUp, use(lambda c: c.identity.sign_up)]
-) -> UserPrivateOut:
+@inject
+async def sign_up(body: SignUpIn, sign_up: identity.SignUp = Depends(Provide[C.sign_up])) -> UserPrivateOut:
     cmd = identity.SignUpCommand(str(body.email), body.username, body.password, body.full_name)
     return UserPrivateOut.model_validate(await sign_up(cmd))
 
@@ -71,10 +74,11 @@ async def read_me(user: CurrentUser) -> UserPrivateOut:
     "/users/me", response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(*AUTH, 404, 409, 422),
 )  # fmt: skip
+@inject
 async def update_me(
     body: UserPatchIn,
     actor: CurrentActor,
-    update: Annotated[identity.UpdateMe, use(lambda c: c.identity.update_me)],
+    update: identity.UpdateMe = Depends(Provide[C.update_me]),
 ) -> UserPrivateOut:
     return UserPrivateOut.model_validate(await update(actor, _update_command(body)))
 
@@ -83,18 +87,20 @@ async def update_me(
     "/users/me/profile", response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(*AUTH, 404, 422),
 )  # fmt: skip
+@inject
 async def replace_profile(
     body: ProfileIn,
     actor: CurrentActor,
-    replace: Annotated[identity.ReplaceProfile, use(lambda c: c.identity.replace_profile)],
+    replace: identity.ReplaceProfile = Depends(Provide[C.replace_profile]),
 ) -> UserPrivateOut:
     profile = Profile(bio=body.bio, avatar_url=str(body.avatar_url) if body.avatar_url else None)
     return UserPrivateOut.model_validate(await replace(actor, profile))
 
 
 @router.delete("/users/me", status_code=204, tags=["users"], responses=problem_responses(*AUTH, 404))
+@inject
 async def delete_me(
-    actor: CurrentActor, delete: Annotated[identity.DeleteUser, use(lambda c: c.identity.delete_user)]
+    actor: CurrentActor, delete: identity.DeleteUser = Depends(Provide[C.delete_user])
 ) -> Response:
     await delete(actor, actor.user_id)
     return Response(status_code=204)
@@ -104,9 +110,10 @@ async def delete_me(
     "/users", response_model=PageOut[UserPrivateOut], tags=["users"],
     responses=problem_responses(*AUTH, 400, 422),
 )  # fmt: skip
+@inject
 async def list_users(
     actor: CurrentActor,
-    list_users: Annotated[identity.ListUsers, use(lambda c: c.identity.list_users)],
+    list_users: identity.ListUsers = Depends(Provide[C.list_users]),
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     is_active: bool | None = None,
     sort: UserSort = "created_at",
@@ -124,10 +131,11 @@ async def list_users(
     "/users/activate", response_model=ActivatedOut, tags=["users"],
     responses=problem_responses(*AUTH, 422),
 )  # fmt: skip
+@inject
 async def activate_users(
     body: ActivateUsersIn,
     actor: CurrentActor,
-    activate: Annotated[identity.ActivateUsers, use(lambda c: c.identity.activate_users)],
+    activate: identity.ActivateUsers = Depends(Provide[C.activate_users]),
 ) -> ActivatedOut:
     return ActivatedOut(updated=await activate(actor, body.user_ids))
 
@@ -135,8 +143,9 @@ async def activate_users(
 @router.get(
     "/users/{user_id}", response_model=UserPublicOut, tags=["users"], responses=problem_responses(404, 422)
 )
+@inject
 async def read_user(
-    user_id: IdPath, get_user: Annotated[identity.GetUser, use(lambda c: c.identity.get_user)]
+    user_id: IdPath, get_user: identity.GetUser = Depends(Provide[C.get_user])
 ) -> UserPublicOut:
     return UserPublicOut.model_validate(await get_user(user_id))
 
@@ -145,11 +154,12 @@ async def read_user(
     "/users/{user_id}", response_model=UserPrivateOut, tags=["users"],
     responses=problem_responses(*AUTH, 404, 409, 422),
 )  # fmt: skip
+@inject
 async def update_user(
     user_id: IdPath,
     body: AdminUserPatchIn,
     actor: CurrentActor,
-    update: Annotated[identity.UpdateUser, use(lambda c: c.identity.update_user)],
+    update: identity.UpdateUser = Depends(Provide[C.update_user]),
 ) -> UserPrivateOut:
     return UserPrivateOut.model_validate(await update(actor, user_id, _update_command(body)))
 
@@ -157,10 +167,11 @@ async def update_user(
 @router.delete(
     "/users/{user_id}", status_code=204, tags=["users"], responses=problem_responses(*AUTH, 404, 409, 422)
 )
+@inject
 async def delete_user(
     user_id: IdPath,
     actor: CurrentActor,
-    delete: Annotated[identity.DeleteUser, use(lambda c: c.identity.delete_user)],
+    delete: identity.DeleteUser = Depends(Provide[C.delete_user]),
     hard: bool = False,
 ) -> Response:
     """Soft delete; `?hard=true` removes the user and everything they own."""
@@ -169,7 +180,8 @@ async def delete_user(
 
 
 @router.get("/stats/users", response_model=UserStatsOut, tags=["stats"])
+@inject
 async def user_stats(
-    stats: Annotated[identity.GetUserStats, use(lambda c: c.identity.user_stats)],
+    stats: identity.GetUserStats = Depends(Provide[C.user_stats]),
 ) -> UserStatsOut:
     return UserStatsOut.model_validate(await stats())

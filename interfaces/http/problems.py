@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from application.common import TransientConflict
 from domain import errors
 
 log = logging.getLogger("bazaar.errors")
@@ -88,20 +87,44 @@ def _validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.DomainError)
-    status, slug = next(DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in DOMAIN_PROBLEMS)
+def _domain_extra(exc: errors.DomainError, loc_prefix: Sequence[str | int] = ("body",)) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    headers: dict[str, str] = {}
     if isinstance(exc, errors.AlreadyExists):
         extra["field"] = exc.field
     if isinstance(exc, errors.InvalidInput):
-        loc = ["body", exc.field] if exc.field else ["body"]
+        loc = [*loc_prefix, exc.field] if exc.field else list(loc_prefix)
         extra["errors"] = [{"loc": loc, "msg": exc.detail, "type": "value_error"}]
+    extra.update(getattr(exc, "problem_extra", {}))
+    return extra
+
+
+def _domain_status(exc: errors.DomainError) -> tuple[int, str]:
+    return next(DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in DOMAIN_PROBLEMS)
+
+
+def problem_body(
+    exc: errors.DomainError, instance: str, loc_prefix: Sequence[str | int] = ("body",)
+) -> dict[str, Any]:
+    """The problem object of a domain error, for embedding in a larger response (one failed
+    element of a batch); ``loc_prefix`` points validation errors at the element."""
+    status, slug = _domain_status(exc)
+    return {
+        "type": f"/problems/{slug}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": exc.detail,
+        "instance": instance,
+        **_domain_extra(exc, loc_prefix),
+    }
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    status, slug = _domain_status(exc)
+    headers: dict[str, str] = {}
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    extra.update(getattr(exc, "problem_extra", {}))
-    return problem(request, status, exc.detail, slug=slug, headers=headers, **extra)
+    return problem(request, status, exc.detail, slug=slug, headers=headers, **_domain_extra(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -133,7 +156,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(TransientConflict, _transient)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -90,6 +90,13 @@ class TokenOut(OutputModel):
     expires_in: int
 
 
+class TopUserOut(OutputModel):
+    user_id: int
+    username: str
+    item_count: int
+
+
 class UserStatsOut(OutputModel):
     total_users: int
     active_users: int
+    top_users: list[TopUserOut]

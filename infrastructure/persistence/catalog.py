@@ -1,0 +1,312 @@
+"""Catalog adapters: item and tag repositories (write side, inside a unit of work) and the item
+query service (read side, autocommit connection).
+
+The read side never hydrates ORM objects: it selects exactly the view's columns, the owner's
+name through a join and the item's tags aggregated in SQL by a correlated sub-select
+(``string_agg`` on PostgreSQL, ``group_concat`` on SQLite; tag names cannot contain a comma),
+so an item is one statement and a page at most two, whatever the page size and tag count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Table,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from application.pagination import PageRequest, Slice
+from application.views import ItemFilter, ItemStatsView, ItemView, OwnerView, TagView
+from domain.catalog import CENT, Item
+from domain.errors import Conflict
+from infrastructure.persistence.database import translate_integrity_error
+from infrastructure.persistence.models import ItemRow, TagRow, UserRow, item_tags
+from infrastructure.persistence.queries import by_datetime, by_decimal, by_int, by_text, contains, fetch_page
+
+_items = cast(Table, ItemRow.__table__)
+_tags = cast(Table, TagRow.__table__)
+_users = cast(Table, UserRow.__table__)
+TOP_TAGS = 10
+
+
+def _tag_names(dialect: str) -> Label[Any]:
+    """The item's tag names, comma-separated, in one correlated sub-select."""
+    name = _tags.c.name
+    agg = func.string_agg(name, literal_column("','")) if dialect == "postgresql" else func.group_concat(name)
+    return (
+        select(agg)
+        .select_from(item_tags.join(_tags, _tags.c.id == item_tags.c.tag_id))
+        .where(item_tags.c.item_id == _items.c.id)
+        .scalar_subquery()
+        .label("tag_names")
+    )
+
+
+def _split_tags(raw: str | None) -> list[str]:
+    return sorted(raw.split(",")) if raw else []
+
+
+def _write_error(error: IntegrityError) -> Exception:
+    return translate_integrity_error(error)
+
+
+# --- write side -----------------------------------------------------------------------------------
+
+
+class SqlTagRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def ensure(self, names: Sequence[str]) -> dict[str, int]:
+        """Existing tags cost one SELECT; new ones an ``INSERT ... ON CONFLICT DO NOTHING``
+        (so a tag another transaction creates at the same moment is no error) and, only when
+        that race happened, a second SELECT for the ids the insert did not return."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        found = await self._select(wanted)
+        missing = [n for n in wanted if n not in found]
+        if missing:
+            dialect = self._session.get_bind().dialect.name
+            ins = postgresql.insert(_tags) if dialect == "postgresql" else sqlite.insert(_tags)
+            stmt = (
+                ins.values([{"name": n} for n in missing])
+                .on_conflict_do_nothing(index_elements=["name"])
+                .returning(_tags.c.name, _tags.c.id)
+            )
+            found.update({row.name: row.id for row in await self._session.execute(stmt)})
+            if len(found) < len(wanted):
+                found.update(await self._select([n for n in wanted if n not in found]))
+        return found
+
+    async def _select(self, names: Sequence[str]) -> dict[str, int]:
+        rows = await self._session.execute(select(_tags.c.name, _tags.c.id).where(_tags.c.name.in_(names)))
+        return {row.name: row.id for row in rows}
+
+
+class SqlItemRepository:
+    def __init__(self, session: AsyncSession, tags: SqlTagRepository) -> None:
+        self._session = session
+        self._tag_repo = tags
+        self._loaded_tags: dict[int, tuple[str, ...]] = {}
+
+    async def _execute(self, stmt: Any) -> Any:
+        try:
+            return await self._session.execute(stmt)
+        except IntegrityError as error:
+            raise _write_error(error) from error
+
+    async def _write_tags(self, item_id: int, names: tuple[str, ...], *, replace: bool) -> None:
+        if replace:
+            await self._session.execute(delete(item_tags).where(item_tags.c.item_id == item_id))
+        if names:
+            ids = await self._tag_repo.ensure(names)
+            await self._session.execute(
+                insert(item_tags), [{"item_id": item_id, "tag_id": ids[n]} for n in names]
+            )
+        self._loaded_tags[item_id] = names
+
+    @staticmethod
+    def _values(item: Item) -> dict[str, Any]:
+        return {
+            "title": item.title,
+            "description": item.description,
+            "price": item.price,
+            "is_active": item.is_active,
+            "owner_id": item.owner_id,
+            "created_at": item.created_at,
+            "updated_at": item.updated_at,
+        }
+
+    async def add(self, item: Item) -> Item:
+        result = await self._execute(insert(_items).values(**self._values(item)).returning(_items.c.id))
+        item.id = int(result.scalar_one())
+        await self._write_tags(item.id, item.tags, replace=False)
+        return item
+
+    async def get(self, item_id: int, *, for_update: bool = False) -> Item | None:
+        stmt = select(_items).where(_items.c.id == item_id)
+        if for_update:
+            stmt = stmt.with_for_update()  # ignored by SQLite, whose writers are serialised anyway
+        row = (await self._session.execute(stmt)).first()
+        if row is None:
+            return None
+        tag_stmt = (
+            select(_tags.c.name)
+            .join(item_tags, item_tags.c.tag_id == _tags.c.id)
+            .where(item_tags.c.item_id == item_id)
+            .order_by(_tags.c.name)
+        )
+        tags = tuple((await self._session.scalars(tag_stmt)).all())
+        self._loaded_tags[item_id] = tags
+        m = row._mapping
+        return Item(
+            id=m["id"],
+            title=m["title"],
+            description=m["description"],
+            price=m["price"],
+            is_active=m["is_active"],
+            owner_id=m["owner_id"],
+            tags=tags,
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+        )
+
+    async def update(self, item: Item) -> None:
+        assert item.id is not None
+        await self._execute(update(_items).where(_items.c.id == item.id).values(**self._values(item)))
+        if self._loaded_tags.get(item.id) != item.tags:
+            await self._write_tags(item.id, item.tags, replace=True)
+
+    async def delete(self, item_id: int) -> None:
+        try:
+            await self._session.execute(delete(_items).where(_items.c.id == item_id))
+        except IntegrityError as error:
+            raise Conflict(f"Item {item_id} is referenced by orders; deactivate it instead") from error
+        self._loaded_tags.pop(item_id, None)
+
+    async def deactivate_owned_by(self, owner_id: int, now: datetime) -> int:
+        stmt = (
+            update(_items)
+            .where(_items.c.owner_id == owner_id, _items.c.is_active == true())
+            .values(is_active=False, updated_at=now)
+        )
+        result = await self._session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- read side ------------------------------------------------------------------------------------
+
+_ITEM_SOURCE = _items.join(_users, _users.c.id == _items.c.owner_id)
+_ITEM_SORTS = {
+    "created_at": by_datetime(_items.c.created_at),
+    "price": by_decimal(_items.c.price),
+    "title": by_text(_items.c.title),
+}
+
+
+def _item_view(row: Any) -> ItemView:
+    m = row._mapping
+    return ItemView(
+        id=m["id"],
+        title=m["title"],
+        description=m["description"],
+        price=m["price"],
+        is_active=m["is_active"],
+        owner=OwnerView(m["owner_id"], m["owner_username"]),
+        tags=_split_tags(m["tag_names"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
+
+
+def _where(flt: ItemFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if flt.is_active is not None:
+        where.append(_items.c.is_active == (true() if flt.is_active else false()))
+    if flt.owner_id is not None:
+        where.append(_items.c.owner_id == flt.owner_id)
+    if flt.q:
+        where.append(contains(_items.c.title, flt.q))
+    if flt.min_price is not None:
+        where.append(_items.c.price >= flt.min_price)
+    if flt.max_price is not None:
+        where.append(_items.c.price <= flt.max_price)
+    for name in flt.tags:  # items carrying every listed tag: one EXISTS per tag
+        where.append(
+            exists()
+            .select_from(item_tags.join(_tags, _tags.c.id == item_tags.c.tag_id))
+            .where(item_tags.c.item_id == _items.c.id, _tags.c.name == name)
+        )
+    return where
+
+
+class SqlItemQueries:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._columns = (
+            _items.c.id, _items.c.title, _items.c.description, _items.c.price, _items.c.is_active,
+            _items.c.owner_id, _users.c.username.label("owner_username"), _items.c.created_at,
+            _items.c.updated_at, _tag_names(engine.dialect.name),
+        )  # fmt: skip
+
+    async def get(self, item_id: int) -> ItemView | None:
+        stmt = select(*self._columns).select_from(_ITEM_SOURCE).where(_items.c.id == item_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
+        return _item_view(row) if row is not None else None
+
+    async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:
+        async with self._engine.connect() as conn:
+            rows, total, next_key = await fetch_page(
+                conn, self._columns, _ITEM_SOURCE, _where(flt), _ITEM_SORTS, _items.c.id, page,
+                count_source=_items,
+            )  # fmt: skip
+        return Slice([_item_view(r) for r in rows], total, next_key)
+
+    async def tags(self, page: PageRequest) -> Slice[TagView]:
+        counts = (
+            select(item_tags.c.tag_id, func.count().label("n"))
+            .group_by(item_tags.c.tag_id)
+            .subquery("counts")
+        )
+        item_count = func.coalesce(counts.c.n, 0).label("item_count")
+        source = _tags.outerjoin(counts, counts.c.tag_id == _tags.c.id)
+        sorts = {"name": by_text(_tags.c.name), "item_count": by_int(item_count)}
+        async with self._engine.connect() as conn:
+            rows, total, next_key = await fetch_page(
+                conn, (_tags.c.id, _tags.c.name, item_count), source, [], sorts, _tags.c.id, page,
+                count_source=_tags,
+            )  # fmt: skip
+        return Slice([TagView(r.name, r.item_count) for r in rows], total, next_key)
+
+    async def stats(self) -> ItemStatsView:
+        active = _items.c.is_active == true()
+        totals = select(
+            func.count(),
+            func.count().filter(active),
+            func.sum(_items.c.price).filter(active),
+            func.min(_items.c.price).filter(active),
+            func.max(_items.c.price).filter(active),
+        ).select_from(_items)
+        n = func.count().label("n")
+        top = (
+            select(_tags.c.name, n)
+            .select_from(_tags.join(item_tags, item_tags.c.tag_id == _tags.c.id))
+            .group_by(_tags.c.id, _tags.c.name)
+            .order_by(n.desc(), _tags.c.name)
+            .limit(TOP_TAGS)
+        )
+        async with self._engine.connect() as conn:
+            total, active_count, price_sum, low, high = (await conn.execute(totals)).one()
+            top_tags = [TagView(r.name, r.n) for r in await conn.execute(top)]
+        average = (
+            (Decimal(price_sum) / active_count).quantize(CENT, rounding=ROUND_HALF_UP)
+            if active_count
+            else None
+        )
+        return ItemStatsView(
+            total_items=total,
+            active_items=active_count,
+            avg_price=average,
+            min_price=low if active_count else None,
+            max_price=high if active_count else None,
+            top_tags=top_tags,
+        )

@@ -1,0 +1,155 @@
+"""Request and response schemas of the catalog context.
+
+Money comes in as a string or a JSON number (at most two decimal places; an item price fits
+``numeric(12,2)``, so at most 9999999999.99) and is parsed by the domain's ``parse_price``, so
+the HTTP layer, the batch import and the CLI share one rule; it goes out as a string with exactly
+two places.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+
+from application.catalog import MAX_BATCH
+from domain.catalog import DESCRIPTION_MAX, TAG_MAX, TITLE_MAX, parse_price
+from domain.errors import InvalidInput
+from interfaces.http.schemas.common import Id, InputModel, OutputModel, ProblemOut, Timestamp
+
+# Item prices fit numeric(12,2): at most 10 digits before the point (the general money format
+# allows 12; a larger price is a 422 naming the limit).
+MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
+
+
+def _money_in(value: object) -> Decimal:
+    try:
+        return parse_price(value)
+    except InvalidInput as error:
+        raise ValueError(error.detail) from error
+
+
+MoneyIn = Annotated[
+    Decimal,
+    PlainValidator(_money_in),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.90"]},
+                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e10, "multipleOf": 0.01},
+            ]
+        }
+    ),
+]
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}\.\d{2}$", "examples": ["19.90"]}),
+]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
+TagName = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX)]
+# At most 20 distinct tags (the domain checks after lower-casing and de-duplication).
+TagList = Annotated[list[TagName], Field(max_length=100)]
+
+
+class ItemIn(InputModel):
+    title: Title
+    description: Description | None = None
+    price: MoneyIn
+    is_active: bool = True
+    tags: TagList = Field(default_factory=list)
+
+
+class ItemPutIn(InputModel):
+    """Full replacement: every writable field is required (``description`` may be null)."""
+
+    title: Title
+    description: Description | None
+    price: MoneyIn
+    is_active: bool
+    tags: TagList
+
+
+class ItemPatchIn(InputModel):
+    """Omitted fields stay as they are; ``tags`` replaces the whole set when given."""
+
+    title: Title | None = None
+    description: Description | None = None
+    price: MoneyIn | None = None
+    is_active: bool | None = None
+    tags: TagList | None = None
+
+    @field_validator("title", "price", "is_active", "tags", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
+class TransferIn(InputModel):
+    new_owner_id: Id
+
+
+class BatchIn(InputModel):
+    """Raw objects: each one is validated on its own, so one bad element fails only itself."""
+
+    items: Annotated[list[Any], Field(max_length=MAX_BATCH)]
+
+
+class OwnerOut(OutputModel):
+    id: int
+    username: str
+
+
+class ItemOut(OutputModel):
+    id: int
+    title: str
+    description: str | None
+    price: MoneyOut
+    is_active: bool
+    owner: OwnerOut
+    tags: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class BatchCreatedOut(OutputModel):
+    index: int
+    status: Literal["created"] = "created"
+    id: int
+
+
+class BatchFailedOut(OutputModel):
+    index: int
+    status: Literal["failed"] = "failed"
+    error: ProblemOut
+
+
+class BatchOut(OutputModel):
+    created: int
+    failed: int
+    results: list[BatchCreatedOut | BatchFailedOut]
+
+
+class TagOut(OutputModel):
+    name: str
+    item_count: int
+
+
+class ItemStatsOut(OutputModel):
+    total_items: int
+    active_items: int
+    avg_price: MoneyOut | None
+    min_price: MoneyOut | None
+    max_price: MoneyOut | None
+    top_tags: list[TagOut]

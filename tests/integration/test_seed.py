@@ -1,0 +1,56 @@
+"""``bazaar seed``: deterministic, bulk, safe to run twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner
+
+from infrastructure.persistence.seed import SeedPlan, counts, seed
+from interfaces.cli import app
+
+
+async def test_seed_twice_adds_nothing_the_second_time(db: AsyncEngine, count_statements) -> None:
+    plan = SeedPlan(users=30, items=400, tags=12)
+    calls: list[tuple[str, int, int]] = []
+    with count_statements() as log:
+        first = await seed(db, plan, "argon2-hash", lambda *a: calls.append(a))
+    assert (first.users, first.tags, first.items) == (30, 12, 400)
+    assert log.count < 20, "bulk inserts, not one statement per row"
+    assert ("items", 400, 400) in calls
+    totals = await counts(db)
+    assert totals == {"users": 30, "tags": 12, "items": 400, "item_tags": first.item_tags}
+    async with db.connect() as conn:
+        snapshot = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
+        per_item = (
+            await conn.execute(
+                text("SELECT max(n) FROM (SELECT count(*) n FROM item_tags GROUP BY item_id) x")
+            )
+        ).scalar()
+        hashes = (await conn.execute(text("SELECT DISTINCT password_hash FROM users"))).scalars().all()
+    assert per_item is not None and per_item <= 3 and hashes == ["argon2-hash"]
+    second = await seed(db, plan, "argon2-hash", lambda *a: None)
+    assert not second.added_anything
+    assert await counts(db) == totals
+    async with db.connect() as conn:
+        again = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
+    assert again == snapshot
+
+
+def test_cli_seed_on_sqlite(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}",
+        "BAZAAR_DEMO_PASSWORD": "demo-pass-1",
+    }
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"], env=env).exit_code == 0
+    first = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "added 5 users, 4 tags, 50 items" in first.output
+    second = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
+    assert second.exit_code == 0 and "nothing added" in second.output
+    assert "5 users, 4 tags, 50 items" in second.output
+    bad = runner.invoke(app, ["seed", "--users", "0", "--items", "5"], env=env)
+    assert bad.exit_code == 2
