@@ -140,7 +140,9 @@ async def sqlite_db(sqlite_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 def build_container(engine: AsyncEngine, **settings: Any) -> Container:
     """A container on the test database with the fast hasher: the providers tests override."""
-    container = Container(settings=test_settings(engine.url.render_as_string(hide_password=False), **settings))
+    container = Container(
+        settings=test_settings(engine.url.render_as_string(hide_password=False), **settings)
+    )
     container.core.engine.override(providers.Object(engine))
     container.core.hasher.override(FAST_HASHER)
     return container

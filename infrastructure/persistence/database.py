@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from domain.errors import AlreadyExists, Conflict
+from infrastructure.observability.sql import instrument_engine
 from infrastructure.persistence.models import UNIQUE_CONSTRAINTS
 from infrastructure.settings import Settings
 
@@ -27,8 +30,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
             connect_args={"timeout": settings.db_pool_timeout},
         )
         _configure_sqlite(engine)
+        instrument_engine(engine.sync_engine, settings.slow_query_ms)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
@@ -36,8 +40,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
-        connect_args={"timeout": settings.db_pool_timeout},
+        # Connecting and every statement are bounded, so an unreachable or stuck server turns
+        # into a 503 (``is_unavailable``) instead of a request that hangs.
+        connect_args={"timeout": settings.db_pool_timeout, "command_timeout": settings.db_command_timeout},
     )
+    instrument_engine(engine.sync_engine, settings.slow_query_ms)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -74,3 +82,39 @@ def translate_integrity_error(error: IntegrityError) -> Exception:
         if marker in message:
             return AlreadyExists(entity, field)
     return Conflict("The change conflicts with existing data")
+
+
+# --- the database is unreachable --------------------------------------------------------------
+
+# Exception classes that may mean "the database cannot be reached right now"; the HTTP layer
+# registers its 503 handler for these and asks ``is_unavailable`` about each instance.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.DBAPIError,  # OperationalError, InterfaceError, or any error that invalidated the connection
+    sa_exc.TimeoutError,  # no pooled connection within DB_POOL_TIMEOUT
+    OSError,  # refused, reset, unreachable, DNS, connect or command timeout (TimeoutError)
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+_DRIVER_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database is unreachable, stopped, overloaded or too slow
+    (worth a 503 and a retry), False for errors in the statement or the data (a bug: 500)."""
+    if isinstance(error, (sa_exc.TimeoutError, *_DRIVER_UNAVAILABLE)):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return (
+            error.connection_invalidated
+            or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+            or isinstance(error.orig, _DRIVER_UNAVAILABLE)
+            or isinstance(getattr(error.orig, "__cause__", None), _DRIVER_UNAVAILABLE)
+        )
+    return False

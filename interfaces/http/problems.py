@@ -16,8 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from domain import errors
+from infrastructure.persistence.database import UNAVAILABLE_ERRORS, is_unavailable
 
 log = logging.getLogger("bazaar.errors")
 
@@ -120,14 +122,40 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Reached only for errors raised outside the request log middleware, which answers (and
+    # logs) everything raised inside it.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, 500, "An unexpected error occurred")
+
+
+def internal_error(scope: Scope) -> JSONResponse:
+    """The 500 problem: no stack trace, no SQL."""
+    return problem(Request(scope), 500, "An unexpected error occurred")
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database cannot be reached (refused, reset, timed out, pool exhausted): 503 with
+    ``Retry-After``. A database error that is not about reachability stays a 500."""
+    if not is_unavailable(exc):
+        raise exc
+    first_line = (str(exc).splitlines() or [""])[0][:200]
+    request.state.error = f"{type(exc).__name__}: {first_line}"  # for the request log line
+    retry_after = getattr(request.app.state.settings, "retry_after_seconds", 5)
+    return problem(
+        request,
+        503,
+        "The service cannot reach its database; try again shortly",
+        slug="service-unavailable",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for error_class in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error_class, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
