@@ -118,3 +118,16 @@ def is_unavailable(error: BaseException) -> bool:
             or isinstance(getattr(error.orig, "__cause__", None), _DRIVER_UNAVAILABLE)
         )
     return False
+
+
+def is_invalid_data(error: BaseException) -> bool:
+    """True for a PostgreSQL data exception (SQLSTATE class 22: a NUL character in text, a value
+    too long or out of range): the request carried a value the column cannot hold, which the
+    edge validation should have refused. Worth a 422, not a 500."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        sqlstate = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            return True
+    return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,7 +19,7 @@ from interfaces.http import health, identity, observability
 from interfaces.http.docs import install_docs
 from interfaces.http.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from interfaces.http.observability import RequestLogMiddleware
-from interfaces.http.problems import install_problem_handlers
+from interfaces.http.problems import declare_problem_responses, install_problem_handlers
 
 log = get_logger("bazaar.app")
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     app.state.settings = settings
     install_problem_handlers(app)
+    _declare_problems_in_openapi(app)
     install_docs(app)
     app.include_router(health.router)
     app.include_router(observability.router)
@@ -71,6 +73,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _declare_problems_in_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_problem_responses(generate(), API_PREFIX)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

@@ -71,6 +71,7 @@ class RequestLogMiddleware:
         status = 500
         response_started = False
         error: Exception | None = None
+        too_late = False  # the error came after the response had started: no problem body possible
 
         async def send_and_watch(message: Message) -> None:
             nonlocal status, response_started
@@ -82,13 +83,13 @@ class RequestLogMiddleware:
             try:
                 await self.app(scope, receive, send_and_watch)
             except Exception as exc:  # noqa: BLE001 - answered with the 500 problem and logged
-                error = exc
-                if not response_started:
+                error, too_late = exc, response_started
+                if not too_late:
                     await internal_error(scope)(scope, receive, send_and_watch)
             finally:
                 self._record(scope, status, time.perf_counter() - started_at, stats.sql_statements, error)
-        if error is not None and response_started:
-            raise error  # too late for a problem body: let the server drop the connection
+        if error is not None and too_late:
+            raise error  # let the server drop the connection
 
     def _record(
         self, scope: Scope, status: int, seconds: float, statements: int, error: Exception | None
