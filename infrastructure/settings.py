@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         None, description="default: json when ENVIRONMENT=production, else console"
     )
     slow_query_ms: float = Field(500, gt=0, description="statements slower than this are logged and counted")
-    db_command_timeout: float = Field(30, gt=0, description="seconds one statement may take (PostgreSQL)")
+    db_command_timeout: float = Field(8, gt=0, description="seconds one statement may take (PostgreSQL)")
     retry_after_seconds: int = Field(5, ge=1, description="Retry-After of 503 service-unavailable")
 
     @field_validator("cors_origins", mode="before")
