@@ -14,6 +14,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -183,4 +184,47 @@ async def test_outage_gives_503_then_recovers_without_restart(cluster: Cluster) 
             )
             assert token.status_code == 200
     finally:
+        await container.core.engine().dispose()
+
+
+def _cluster_pids(cluster: Cluster) -> list[int]:
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True, text=True)
+    return [postmaster, *(int(pid) for pid in children.stdout.split())]
+
+
+async def test_a_frozen_database_gives_503_not_a_hang(cluster: Cluster) -> None:
+    """The server stops answering without closing anything (a network partition, a stalled
+    host): requests still end, with 503, within the connect and statement timeouts."""
+    await upgrade_async(cluster.url)
+    settings = conftest.test_settings(cluster.url, db_pool_timeout=2, db_command_timeout=2)
+    container = Container(settings=settings)
+    app = create_app(settings, container)
+    frozen: list[int] = []
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            assert (await client.get("/api/v1/stats/users")).status_code == 200  # a pooled connection
+            frozen = _cluster_pids(cluster)
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            for _ in range(3):
+                started = time.monotonic()
+                response = await client.get("/api/v1/stats/users")
+                took = time.monotonic() - started
+                assert response.status_code == 503, response.text
+                assert took < 10, f"took {took:.1f} s"
+            assert (await client.get("/health/live")).status_code == 200
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+            frozen = []
+
+            async def serving() -> bool:
+                return (await client.get("/api/v1/stats/users")).status_code == 200
+
+            await _until(serving, within=15)
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
         await container.core.engine().dispose()
