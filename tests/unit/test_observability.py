@@ -79,6 +79,22 @@ def test_an_exception_is_logged_once_with_its_traceback_and_no_locals(json_log: 
     assert secret not in line
 
 
+def test_console_lines_are_readable_key_values() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter("console"))
+    logger = logging.getLogger("bazaar.test.console")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        get_logger("bazaar.test.console").info("request", route="/api/v1/users/{user_id}", status=404)
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    assert "request" in line and "route=/api/v1/users/{user_id}" in line and "status=404" in line
+    assert "\x1b[" not in line  # no colour codes outside a terminal
+
+
 def test_log_format_defaults_to_json_in_production_only() -> None:
     assert Settings(environment="development").log_renderer == "console"
     assert Settings(environment="production", secret_key="s" * 32).log_renderer == "json"
