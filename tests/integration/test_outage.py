@@ -188,9 +188,17 @@ async def test_outage_gives_503_then_recovers_without_restart(cluster: Cluster) 
 
 
 def _cluster_pids(cluster: Cluster) -> list[int]:
+    """The postmaster of this cluster (from its pid file) and its children (from /proc)."""
     postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True, text=True)
-    return [postmaster, *(int(pid) for pid in children.stdout.split())]
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
 
 
 async def test_a_frozen_database_gives_503_not_a_hang(cluster: Cluster) -> None:
