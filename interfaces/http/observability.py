@@ -68,7 +68,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         started_at = time.perf_counter()
-        status = 500
+        status = 499  # stays so only when the client went away before any answer (nginx's code)
         response_started = False
         error: Exception | None = None
         too_late = False  # the error came after the response had started: no problem body possible

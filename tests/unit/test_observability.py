@@ -217,3 +217,28 @@ def test_data_exceptions_are_invalid_data() -> None:
         assert is_invalid_data(error)
         assert not is_unavailable(error)
     assert not is_invalid_data(_dbapi(_wrapped(asyncpg.exceptions.UndefinedColumnError("x"))))
+
+
+async def test_a_request_abandoned_by_its_client_is_counted_as_499() -> None:
+    import asyncio
+
+    from interfaces.http.observability import RequestLogMiddleware
+
+    async def never_answers(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.Event().wait()
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message) -> None:  # type: ignore[no-untyped-def]
+        raise AssertionError("nothing is sent")
+
+    scope = {"type": "http", "method": "GET", "path": "/slow", "headers": [], "state": {}}
+    labels = {"method": "GET", "route": metrics.UNMATCHED_ROUTE, "status": "499"}
+    before = value(metrics.render().decode(), "http_requests_total", **labels)
+    task = asyncio.create_task(RequestLogMiddleware(never_answers)(scope, receive, send))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert value(metrics.render().decode(), "http_requests_total", **labels) == before + 1
