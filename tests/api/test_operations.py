@@ -388,3 +388,24 @@ async def test_docs_pages_load_every_asset_from_the_service(client, page) -> Non
     # No other address outside the service either (CDNs, fonts, the validator badge).
     assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", response.text), response.text
     assert (await client.get("/openapi.json")).status_code == 200
+
+
+async def test_openapi_declares_every_problem_status_as_problem_json(client) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert "HTTPValidationError" not in json.dumps(spec)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = set()
+            if path.startswith("/api/"):
+                expected.add("503")
+            if "requestBody" in operation:
+                expected.update({"400", "413", "422"})
+            if operation.get("parameters"):
+                expected.add("422")
+            if operation.get("security"):
+                expected.update({"401", "403"})
+            assert expected <= set(responses), (method, path, sorted(responses))
+            for code, response in responses.items():
+                if int(code) >= 400 and path.startswith("/api/"):
+                    assert list(response["content"]) == ["application/problem+json"], (method, path, code)
