@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import signal
 import sys
+import tempfile
 from typing import Annotated, Any
 
 import typer
@@ -26,22 +29,52 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn. SIGTERM stops it gracefully: in-flight requests finish, the
+    engine is disposed, and the process exits 0."""
     import uvicorn
 
+    from infrastructure.observability.logs import configure_logging
+
     settings = Settings()
-    uvicorn.run(
-        "interfaces.http.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=None if reload else workers,
-        reload=reload,
-        access_log=settings.environment == "development",
-        log_level=settings.log_level.lower(),
-        server_header=False,
-        proxy_headers=False,
-    )
+    configure_logging(settings.log_level, settings.log_renderer)
+    multiproc_dir = _prepare_multiprocess_metrics(workers, reload)
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; ending with status 0
+    # then tells a supervisor the stop was clean.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        uvicorn.run(
+            "interfaces.http.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=None if reload else workers,
+            reload=reload,
+            log_config=None,  # the workers log through Bazaar's structured handler
+            access_log=False,  # the request log middleware writes one richer line per request
+            log_level=settings.log_level.lower(),
+            server_header=False,
+            proxy_headers=False,
+        )
+    finally:
+        if multiproc_dir is not None:
+            shutil.rmtree(multiproc_dir, ignore_errors=True)
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _prepare_multiprocess_metrics(workers: int, reload: bool) -> str | None:
+    """With several workers, Prometheus multiprocess mode: each worker writes its samples to a
+    fresh directory (inherited through the environment) and ``/metrics`` sums them. Returns the
+    directory to remove afterwards (None when not created here)."""
+    from infrastructure.observability.metrics import MULTIPROC_DIR_ENV
+
+    if workers <= 1 or reload or os.environ.get(MULTIPROC_DIR_ENV):
+        return None
+    directory = tempfile.mkdtemp(prefix="bazaar-metrics-")
+    os.environ[MULTIPROC_DIR_ENV] = directory
+    return directory
 
 
 @app.command()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from application.common import TransientConflict
 from domain.errors import AlreadyExists, Conflict
+from infrastructure.observability.sql import instrument_engine
 from infrastructure.persistence.models import UNIQUE_CONSTRAINTS
 from infrastructure.settings import Settings
 
@@ -28,8 +31,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
             connect_args={"timeout": settings.db_pool_timeout},
         )
         _configure_sqlite(engine)
+        instrument_engine(engine.sync_engine, settings.slow_query_ms)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
@@ -37,8 +41,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
-        connect_args={"timeout": settings.db_pool_timeout},
+        # Connecting and every statement are bounded, so an unreachable or stuck server turns
+        # into a 503 (``is_unavailable``) instead of a request that hangs.
+        connect_args={"timeout": settings.db_pool_timeout, "command_timeout": settings.db_command_timeout},
     )
+    instrument_engine(engine.sync_engine, settings.slow_query_ms)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -89,3 +97,52 @@ def transient_conflict(error: DBAPIError) -> TransientConflict | None:
     if sqlstate in TRANSIENT_SQLSTATES or any(m in str(orig) for m in TRANSIENT_SQLITE_MESSAGES):
         return TransientConflict()
     return None
+
+
+# --- the database is unreachable --------------------------------------------------------------
+
+# Exception classes that may mean "the database cannot be reached right now"; the HTTP layer
+# registers its 503 handler for these and asks ``is_unavailable`` about each instance.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.DBAPIError,  # OperationalError, InterfaceError, or any error that invalidated the connection
+    sa_exc.TimeoutError,  # no pooled connection within DB_POOL_TIMEOUT
+    OSError,  # refused, reset, unreachable, DNS, connect or command timeout (TimeoutError)
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+_DRIVER_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database is unreachable, stopped, overloaded or too slow
+    (worth a 503 and a retry), False for errors in the statement or the data (a bug: 500)."""
+    if isinstance(error, (sa_exc.TimeoutError, *_DRIVER_UNAVAILABLE)):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return (
+            error.connection_invalidated
+            or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+            or isinstance(error.orig, _DRIVER_UNAVAILABLE)
+            or isinstance(getattr(error.orig, "__cause__", None), _DRIVER_UNAVAILABLE)
+        )
+    return False
+
+
+def is_invalid_data(error: BaseException) -> bool:
+    """True for a PostgreSQL data exception (SQLSTATE class 22: a NUL character in text, a value
+    too long or out of range): the request carried a value the column cannot hold, which the
+    edge validation should have refused. Worth a 422, not a 500."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        sqlstate = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            return True
+    return False

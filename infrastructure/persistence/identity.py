@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from application.pagination import PageRequest, Slice
 from application.views import ProfileView, TopUserView, UserFilter, UserStatsView, UserView
 from domain.identity import Profile, User
+from infrastructure.observability.metrics import LOGIN_FAILURES
 from infrastructure.persistence.database import translate_integrity_error
 from infrastructure.persistence.models import ItemRow, LoginAttemptRow, ProfileRow, UserRow
 from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page
@@ -123,6 +124,7 @@ class SqlLoginAttemptRepository:
 
     async def record_failure(self, key: str, at: datetime) -> None:
         self._session.add(LoginAttemptRow(login_key=key, attempted_at=at))
+        LOGIN_FAILURES.inc()  # where IssueToken refuses a login: the one place failures are recorded
 
     async def clear(self, key: str) -> None:
         await self._session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.login_key == key))

@@ -3,17 +3,25 @@ the problem handlers and middleware."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from infrastructure.container import Container
+from infrastructure.observability import metrics
+from infrastructure.observability.logs import configure_logging, get_logger
 from infrastructure.settings import Settings
-from interfaces.http import catalog, health, identity
-from interfaces.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from interfaces.http.problems import install_problem_handlers
+from interfaces.http import catalog, health, identity, observability
+from interfaces.http.docs import install_docs
+from interfaces.http.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from interfaces.http.observability import RequestLogMiddleware
+from interfaces.http.problems import declare_problem_responses, install_problem_handlers
+
+log = get_logger("bazaar.app")
 
 API_PREFIX = "/api/v1"
 # Every module with ``Provide[...]`` markers; a test calls each route so a missed one fails CI.
@@ -28,23 +36,33 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        # uvicorn has let in-flight requests finish (graceful shutdown) before this runs.
         await container.core.engine().dispose()
+        metrics.mark_process_dead(os.getpid())
+        log.info("shutdown complete", engine="disposed")
 
     app = FastAPI(
         title="Bazaar",
         version="0.1.0",
         description="Users, catalog, ledger, orders, blog and teams behind one REST API.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_docs
+        redoc_url=None,
     )
     app.state.container = container
     app.state.settings = settings
     install_problem_handlers(app)
+    _declare_problems_in_openapi(app)
+    install_docs(app)
     app.include_router(health.router)
+    app.include_router(observability.router)
     app.include_router(identity.router, prefix=API_PREFIX)
     app.include_router(catalog.router, prefix=API_PREFIX)
 
-    # Outermost last: request id wraps everything so even a 413 carries it.
+    # Outermost last: request id wraps everything so even a 413 carries it; security headers
+    # and CORS wrap the request log, which answers unhandled errors with the 500 problem.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLogMiddleware, pool=lambda: container.core.engine().pool)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -53,10 +71,24 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 
 
+def _declare_problems_in_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_problem_responses(generate(), API_PREFIX)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def app_from_env() -> FastAPI:
     """Entry point for ``uvicorn --factory`` (``bazaar serve``), reading settings from the env."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_renderer)
+    return create_app(settings)

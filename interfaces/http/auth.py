@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from dependency_injector.wiring import inject
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from application.common import Actor
@@ -21,12 +21,15 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 
 @inject
 async def current_user(
+    request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     authenticate: Authenticate = Depends(Provide[Container.identity.authenticate]),
 ) -> UserView:
     if not token:
         raise Unauthorized("Not authenticated")
-    return await authenticate(token)
+    user = await authenticate(token)
+    request.state.user_id = user.id  # for the request log line
+    return user
 
 
 async def current_actor(user: Annotated[UserView, Depends(current_user)]) -> Actor:

@@ -6,6 +6,7 @@ import itertools
 import os
 
 from fastapi import HTTPException
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -75,3 +76,38 @@ class BodyLimitMiddleware:
 
     def _too_large(self) -> HTTPException:
         return HTTPException(413, f"The request body exceeds {self.max_bytes} bytes")
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+# API answers are data, never a page: nothing may load from them or frame them. The HTML docs
+# pages run their own (local) scripts, so they only forbid framing.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+HTML_CSP = "frame-ancestors 'none'"
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response, errors included. (The ``Server`` banner is
+    switched off in ``bazaar serve``: uvicorn adds it after the application.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                is_html = headers.get("content-type", "").startswith("text/html")
+                headers.setdefault("Content-Security-Policy", HTML_CSP if is_html else API_CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

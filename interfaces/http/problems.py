@@ -7,6 +7,7 @@ parent's problem type until it gets its own row); HTTP errors by status; request
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -16,8 +17,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from domain import errors
+from infrastructure.persistence.database import UNAVAILABLE_ERRORS, is_invalid_data, is_unavailable
 
 log = logging.getLogger("bazaar.errors")
 
@@ -148,15 +151,112 @@ async def _transient(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Reached only for errors raised outside the request log middleware, which answers (and
+    # logs) everything raised inside it.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, 500, "An unexpected error occurred")
+
+
+def internal_error(scope: Scope) -> JSONResponse:
+    """The 500 problem: no stack trace, no SQL."""
+    return problem(Request(scope), 500, "An unexpected error occurred")
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database cannot be reached (refused, reset, timed out, pool exhausted): 503 with
+    ``Retry-After``. A value the database refuses as data (a NUL character, too long): 422, a
+    gap in the edge validation, logged as a warning. Any other database error stays a 500."""
+    first_line = (str(exc).splitlines() or [""])[0][:200]
+    if is_invalid_data(exc):
+        log.warning("database refused a value from %s %s: %s", request.method, request.url.path, first_line)
+        detail = "A value in the request cannot be stored (an invalid character, or too long)"
+        return problem(request, 422, detail, errors=[])
+    if not is_unavailable(exc):
+        raise exc
+    request.state.error = f"{type(exc).__name__}: {first_line}"  # for the request log line
+    retry_after = getattr(request.app.state.settings, "retry_after_seconds", 5)
+    return problem(
+        request,
+        503,
+        "The service cannot reach its database; try again shortly",
+        slug="service-unavailable",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for error_class in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error_class, _database_error)
     app.add_exception_handler(Exception, _unexpected)
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    name = "ValidationProblemOut" if status in (400, 422) else "ProblemOut"
+    return {
+        "description": HTTPStatus(status).phrase,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+    }
+
+
+def _ensure_problem_components(openapi: dict[str, Any]) -> None:
+    from pydantic.json_schema import models_json_schema
+
+    from interfaces.http.schemas.common import ProblemOut, ValidationProblemOut
+
+    _, defs = models_json_schema(
+        [(ProblemOut, "serialization"), (ValidationProblemOut, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in defs.get("$defs", {}).items():
+        schemas.setdefault(name, definition)
+
+
+def declare_problem_responses(openapi: dict[str, Any], api_prefix: str) -> dict[str, Any]:
+    """Completes the error responses of every operation in an OpenAPI document, so that it
+    documents each status the service can answer and contract tests can hold it to that:
+
+    * 422 ``validation-error`` wherever there are parameters or a body; 400 (malformed JSON) and
+      413 (body over the limit) wherever there is a body;
+    * 401 and 403 (inactive account) wherever a bearer token is required;
+    * 503 ``service-unavailable`` on every API operation (the database may be down);
+    * problem bodies are ``application/problem+json`` only (FastAPI's default 422 with
+      ``HTTPValidationError`` is replaced, since it is never what the service answers).
+    """
+    _ensure_problem_components(openapi)
+    for path, operations in openapi.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses: set[int] = set()
+            if operation.get("parameters") or "requestBody" in operation:
+                statuses.add(422)
+            if "requestBody" in operation:
+                statuses.update((400, 413))
+            if operation.get("security"):
+                statuses.update((401, 403))
+            if path.startswith(api_prefix):
+                statuses.add(503)
+            responses: dict[str, Any] = operation["responses"]
+            for status in statuses:
+                responses.setdefault(str(status), _problem_response(status))
+            for code, response in responses.items():
+                content = response.get("content", {})
+                if not code.isdigit() or int(code) < 400 or not content:
+                    continue
+                if PROBLEM_JSON in content:
+                    content.pop("application/json", None)
+                elif "HTTPValidationError" in str(content):
+                    responses[code] = _problem_response(int(code))
+            operation["responses"] = dict(sorted(responses.items()))
+    schemas = openapi.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if unused in schemas and f'/{unused}"' not in json.dumps(openapi.get("paths", {})):
+            schemas.pop(unused)
+    return openapi
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

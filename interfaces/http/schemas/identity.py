@@ -4,15 +4,41 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, EmailStr, Field, StringConstraints, UrlConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    EmailStr,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+)
 
 from domain.identity import AVATAR_URL_MAX, BIO_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 from interfaces.http.schemas.common import Id, InputModel, OutputModel, Timestamp
 
+EMAIL_MAX = 255
+
+
+def _stored_email_fits(email: str) -> str:
+    # Lower-casing can lengthen a string ("İ" becomes two characters): check what is stored.
+    if len(email.strip().lower()) > EMAIL_MAX:
+        raise ValueError(f"email must be at most {EMAIL_MAX} characters")
+    return email
+
+
+def _stored_url_fits(url: AnyHttpUrl) -> AnyHttpUrl:
+    # Normalisation can lengthen a URL (IDNA host, a trailing "/"): check what is stored.
+    if len(str(url)) > AVATAR_URL_MAX:
+        raise ValueError(f"URL must be at most {AVATAR_URL_MAX} characters once normalised")
+    return url
+
+
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,50}$")]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 FullName = Annotated[str, StringConstraints(max_length=FULL_NAME_MAX)]
-Email = Annotated[EmailStr, StringConstraints(max_length=255)]
+Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX), AfterValidator(_stored_email_fits)]
+AvatarUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=AVATAR_URL_MAX), AfterValidator(_stored_url_fits)]
 
 
 class SignUpIn(InputModel):
@@ -53,7 +79,7 @@ class AdminUserPatchIn(UserPatchIn):
 
 class ProfileIn(InputModel):
     bio: Annotated[str, StringConstraints(max_length=BIO_MAX)] | None = None
-    avatar_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=AVATAR_URL_MAX)] | None = None
+    avatar_url: AvatarUrl | None = None
 
 
 class ActivateUsersIn(InputModel):

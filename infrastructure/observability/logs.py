@@ -1,0 +1,97 @@
+"""Structured logging with structlog, rendered by the standard library's handlers.
+
+structlog is configured once, at import, to hand every event to the ``logging`` module; so
+structlog events and plain ``logging`` records (uvicorn, SQLAlchemy, Alembic) share one handler,
+one format and one level. ``configure_logging`` installs that handler on the root logger:
+JSON lines (``LOG_FORMAT=json``, the default under ``ENVIRONMENT=production``) or readable
+console lines. Tracebacks are rendered without local variables, so no secret reaches a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Literal, TextIO
+
+import structlog
+from structlog.types import Processor
+
+_HANDLER_MARK = "_bazaar_handler"
+
+# Added to plain ``logging`` records and structlog events alike.
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def _configure_structlog() -> None:
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_SHARED,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+_configure_structlog()
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger that writes through the standard ``logging`` logger ``name``."""
+    return structlog.stdlib.get_logger(name)
+
+
+def _drop_color_message(_logger: Any, _name: str, event: Any) -> Any:
+    event.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate of the message
+    return event
+
+
+def formatter(fmt: Literal["console", "json"], *, colors: bool = False) -> logging.Formatter:
+    renderer: Processor
+    if fmt == "json":
+        final: list[Processor] = [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(sort_keys=False),
+        ]
+    else:
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=colors, exception_formatter=structlog.dev.plain_traceback
+        )
+        final = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+    return structlog.stdlib.ProcessorFormatter(
+        processors=final,
+        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder(), _drop_color_message],
+    )
+
+
+def configure_logging(
+    level: str = "INFO", fmt: Literal["console", "json"] = "console", stream: TextIO | None = None
+) -> logging.Handler:
+    """Installs (or replaces) Bazaar's handler on the root logger; other handlers, such as
+    pytest's capture, are left alone. Uvicorn's loggers propagate to it."""
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter(fmt, colors=fmt == "console" and stream.isatty()))
+    setattr(handler, _HANDLER_MARK, True)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+    # The request middleware logs every request with more detail than uvicorn's access log.
+    logging.getLogger("uvicorn.access").disabled = True
+    return handler

@@ -1,0 +1,244 @@
+"""Logging format, metrics aggregation across worker processes, and the classification of
+database errors (no database, no HTTP)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import asyncpg
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+from sqlalchemy import exc as sa_exc
+
+from infrastructure.observability import metrics
+from infrastructure.observability.logs import formatter, get_logger
+from infrastructure.persistence.database import is_invalid_data, is_unavailable
+from infrastructure.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def samples(text: str) -> list[Sample]:
+    return [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    found = [
+        s.value
+        for s in samples(text)
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    ]
+    return sum(found)
+
+
+# --- logs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def json_log() -> io.StringIO:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter("json"))
+    logger = logging.getLogger("bazaar.test")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield stream
+    logger.removeHandler(handler)
+
+
+def test_json_lines_carry_the_event_and_its_fields(json_log: io.StringIO) -> None:
+    get_logger("bazaar.test").info("request", method="GET", status=200, user_id=7)
+    logging.getLogger("bazaar.test").warning("plain %s record", "stdlib")
+    first, second = (json.loads(line) for line in json_log.getvalue().splitlines())
+    assert first["event"] == "request" and first["status"] == 200 and first["user_id"] == 7
+    assert first["level"] == "info" and first["logger"] == "bazaar.test" and "timestamp" in first
+    assert second["event"] == "plain stdlib record" and second["level"] == "warning"
+
+
+def test_an_exception_is_logged_once_with_its_traceback_and_no_locals(json_log: io.StringIO) -> None:
+    secret = "hunter2-password"
+
+    def fail(password: str) -> None:
+        raise RuntimeError("boom")
+
+    try:
+        fail(secret)
+    except RuntimeError as exc:
+        get_logger("bazaar.test").error("request", exc_info=exc)
+    (line,) = json_log.getvalue().splitlines()
+    record = json.loads(line)
+    assert "Traceback" in record["exception"] and "RuntimeError: boom" in record["exception"]
+    assert secret not in line
+
+
+def test_console_lines_are_readable_key_values() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter("console"))
+    logger = logging.getLogger("bazaar.test.console")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        get_logger("bazaar.test.console").info("request", route="/api/v1/users/{user_id}", status=404)
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    assert "request" in line and "route=/api/v1/users/{user_id}" in line and "status=404" in line
+    assert "\x1b[" not in line  # no colour codes outside a terminal
+
+
+def test_log_format_defaults_to_json_in_production_only() -> None:
+    assert Settings(environment="development").log_renderer == "console"
+    assert Settings(environment="production", secret_key="s" * 32).log_renderer == "json"
+    assert (
+        Settings(environment="production", secret_key="s" * 32, log_format="console").log_renderer
+        == "console"
+    )
+
+
+def test_cors_origins_accept_a_comma_separated_list_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    assert Settings().cors_origins == ["https://a.example", "https://b.example"]
+    monkeypatch.setenv("CORS_ORIGINS", '["https://c.example"]')
+    assert Settings().cors_origins == ["https://c.example"]
+
+
+# --- metrics across worker processes -----------------------------------------------------------
+
+WORKER = textwrap.dedent(
+    """
+    import os, sys
+    from infrastructure.observability import metrics
+    requests = int(sys.argv[1])
+    for _ in range(requests):
+        metrics.HTTP_REQUESTS.labels("GET", "/api/v1/users/{user_id}", "200").inc()
+        metrics.HTTP_DURATION.labels("GET", "/api/v1/users/{user_id}", "200").observe(0.01)
+    metrics.LOGIN_FAILURES.inc()
+    metrics.DB_SLOW_QUERIES.inc(2)
+    metrics.DB_POOL_CHECKED_OUT.set(requests)
+    metrics.DB_POOL_IDLE.set(1)
+    print(os.getpid())
+    """
+)
+
+
+def test_multiprocess_mode_sums_every_worker(tmp_path: Path) -> None:
+    env = {**os.environ, metrics.MULTIPROC_DIR_ENV: str(tmp_path)}
+    pids = []
+    for requests in (3, 4):
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER, str(requests)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        pids.append(int(done.stdout.strip()))
+
+    text = metrics.render(str(tmp_path)).decode()
+    route = {"method": "GET", "route": "/api/v1/users/{user_id}", "status": "200"}
+    assert value(text, "http_requests_total", **route) == 7
+    assert value(text, "http_request_duration_seconds_count", **route) == 7
+    assert value(text, "login_failures_total") == 2
+    assert value(text, "db_slow_queries_total") == 4
+    assert value(text, "db_pool_checked_out") == 7
+    assert value(text, "db_pool_idle") == 2
+
+    # A worker that has stopped no longer counts in the live gauges; its counters stay.
+    os.environ[metrics.MULTIPROC_DIR_ENV] = str(tmp_path)
+    try:
+        metrics.mark_process_dead(pids[0])
+    finally:
+        del os.environ[metrics.MULTIPROC_DIR_ENV]
+    text = metrics.render(str(tmp_path)).decode()
+    assert value(text, "db_pool_checked_out") == 4
+    assert value(text, "http_requests_total", **route) == 7
+
+
+def test_single_process_mode_renders_the_default_registry() -> None:
+    before = value(metrics.render().decode(), "idempotent_replays_total")
+    metrics.IDEMPOTENT_REPLAYS.inc()
+    assert value(metrics.render().decode(), "idempotent_replays_total") == before + 1
+
+
+# --- database errors ------------------------------------------------------------------------------
+
+
+def _dbapi(orig: BaseException, *, invalidated: bool = False) -> sa_exc.DBAPIError:
+    return sa_exc.DBAPIError("SELECT 1", {}, orig, connection_invalidated=invalidated)  # type: ignore[arg-type]
+
+
+def _wrapped(cause: BaseException) -> BaseException:
+    adapted = Exception("adapted driver error")
+    adapted.__cause__ = cause
+    return adapted
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connect call failed"),
+        TimeoutError(),
+        OSError(113, "No route to host"),
+        sa_exc.TimeoutError("QueuePool limit reached"),
+        sa_exc.OperationalError("SELECT 1", {}, Exception("unable to open database file")),
+        sa_exc.InterfaceError("SELECT 1", {}, Exception("connection is closed")),
+        _dbapi(Exception("connection was closed in the middle of operation"), invalidated=True),
+        _dbapi(_wrapped(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))),
+        _dbapi(_wrapped(asyncpg.exceptions.AdminShutdownError("terminating connection"))),
+        asyncpg.exceptions.TooManyConnectionsError("too many clients"),
+    ],
+    ids=repr,
+)
+def test_unreachable_database_errors_are_unavailable(error: BaseException) -> None:
+    assert is_unavailable(error)
+    assert not is_invalid_data(error)
+
+
+def test_errors_in_a_statement_are_not_unavailable() -> None:
+    assert not is_unavailable(_dbapi(_wrapped(asyncpg.exceptions.UndefinedColumnError("no such column"))))
+    assert not is_unavailable(ValueError("bug"))
+
+
+def test_data_exceptions_are_invalid_data() -> None:
+    too_long = asyncpg.exceptions.StringDataRightTruncationError("value too long")
+    nul = asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence for encoding UTF8: 0x00")
+    for cause in (too_long, nul):
+        error = _dbapi(_wrapped(cause))
+        assert is_invalid_data(error)
+        assert not is_unavailable(error)
+    assert not is_invalid_data(_dbapi(_wrapped(asyncpg.exceptions.UndefinedColumnError("x"))))
+
+
+async def test_a_request_abandoned_by_its_client_is_counted_as_499() -> None:
+    import asyncio
+
+    from interfaces.http.observability import RequestLogMiddleware
+
+    async def never_answers(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.Event().wait()
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message) -> None:  # type: ignore[no-untyped-def]
+        raise AssertionError("nothing is sent")
+
+    scope = {"type": "http", "method": "GET", "path": "/slow", "headers": [], "state": {}}
+    labels = {"method": "GET", "route": metrics.UNMATCHED_ROUTE, "status": "499"}
+    before = value(metrics.render().decode(), "http_requests_total", **labels)
+    task = asyncio.create_task(RequestLogMiddleware(never_answers)(scope, receive, send))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert value(metrics.render().decode(), "http_requests_total", **labels) == before + 1
