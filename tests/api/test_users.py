@@ -326,3 +326,14 @@ async def test_user_stats(client, make_user) -> None:
     response = await client.get("/api/v1/stats/users")
     assert response.status_code == 200
     assert response.json()["total_users"] == 2 and response.json()["active_users"] == 1
+
+
+async def test_search_text_with_quotes_and_backslashes_is_data_not_sql(client, make_user) -> None:
+    """``q`` is rendered into the statement (see ``queries.contains``): quotes must stay data."""
+    admin = await make_user("root", superuser=True)
+    await make_user("o.brien", full_name="Pat O'Brien \\ Sons")
+    for q, expected in (("O'Brien \\", 1), ("' OR '1'='1", 0), ("\\", 1), ("'; DROP TABLE users; --", 0)):
+        response = await client.get(USERS, params={"q": q}, headers=admin.auth)
+        assert response.status_code == 200, q
+        assert response.json()["total"] == expected, q
+    assert (await client.get(USERS, headers=admin.auth)).json()["total"] == 2
