@@ -738,7 +738,7 @@ def figures(path: Path) -> dict[str, Any]:
 # ---- phase: memory ------------------------------------------------------------------------------
 def memory_phase(db: str, ctx: Ctx, app: str = MEM_APP) -> dict[str, Any] | None:
     """RSS of a fresh server after MEM_BASE, then after MEM_REQUESTS, requests on item by id."""
-    if MEM_REQUESTS <= MEM_BASE or app not in APPS or precondition(app, "item", ctx):
+    if MEM_BASE <= 0 or MEM_REQUESTS <= MEM_BASE or app not in APPS or precondition(app, "item", ctx):
         return None
     if "item" in UNAVAILABLE.get(app, {}):
         return None

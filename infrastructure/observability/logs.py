@@ -13,6 +13,7 @@ import logging
 import sys
 from typing import Any, Literal, TextIO
 
+import orjson
 import structlog
 from structlog.types import Processor
 
@@ -55,13 +56,19 @@ def _drop_color_message(_logger: Any, _name: str, event: Any) -> Any:
     return event
 
 
+def _orjson_dumps(event: Any, **_: Any) -> str:
+    """orjson renders a request line several times faster than ``json.dumps``; anything it
+    cannot serialise natively falls back to ``str``."""
+    return orjson.dumps(event, default=str).decode()
+
+
 def formatter(fmt: Literal["console", "json"], *, colors: bool = False) -> logging.Formatter:
     renderer: Processor
     if fmt == "json":
         final: list[Processor] = [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(sort_keys=False),
+            structlog.processors.JSONRenderer(serializer=_orjson_dumps),
         ]
     else:
         renderer = structlog.dev.ConsoleRenderer(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Label,
     Table,
+    bindparam,
     delete,
     exists,
     false,
@@ -246,11 +247,15 @@ class SqlItemQueries:
             _items.c.owner_id, _users.c.username.label("owner_username"), _items.c.created_at,
             _items.c.updated_at, _tag_names(engine.dialect.name),
         )  # fmt: skip
+        # Built once: SQLAlchemy memoises a statement's cache key on the object, so the hottest
+        # read skips rebuilding and re-hashing its statement on every request.
+        self._get = (
+            select(*self._columns).select_from(_ITEM_SOURCE).where(_items.c.id == bindparam("item_id"))
+        )
 
     async def get(self, item_id: int) -> ItemView | None:
-        stmt = select(*self._columns).select_from(_ITEM_SOURCE).where(_items.c.id == item_id)
         async with self._engine.connect() as conn:
-            row = (await conn.execute(stmt)).first()
+            row = (await conn.execute(self._get, {"item_id": item_id})).first()
         return _item_view(row) if row is not None else None
 
     async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:

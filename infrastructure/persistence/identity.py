@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, func, or_, select, true, update
+from sqlalchemy import bindparam, delete, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload
@@ -149,6 +149,15 @@ _USER_SORTS = {
 }
 
 
+# Built once: SQLAlchemy memoises the cache key on the statement object, so the read behind every
+# authenticated request does not rebuild and re-hash its statement.
+_PRIVATE_VIEW = (
+    select(*_USER_COLUMNS)
+    .select_from(_USER_SOURCE)
+    .where(_users.c.id == bindparam("user_id"), _users.c.is_deleted == false())
+)
+
+
 def _user_view(row: Any) -> UserView:
     m = row._mapping
     profile = ProfileView(m["bio"], m["avatar_url"]) if m["profile_user_id"] is not None else None
@@ -170,13 +179,8 @@ class SqlUserQueries:
         self._engine = engine
 
     async def private_view(self, user_id: int) -> UserView | None:
-        stmt = (
-            select(*_USER_COLUMNS)
-            .select_from(_USER_SOURCE)
-            .where(_users.c.id == user_id, _users.c.is_deleted == false())
-        )
         async with self._engine.connect() as conn:
-            row = (await conn.execute(stmt)).first()
+            row = (await conn.execute(_PRIVATE_VIEW, {"user_id": user_id})).first()
         return _user_view(row) if row is not None else None
 
     async def list(self, flt: UserFilter, page: PageRequest) -> Slice[UserView]:

@@ -6,7 +6,6 @@ import itertools
 import os
 
 from fastapi import HTTPException
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -14,6 +13,14 @@ REQUEST_ID_HEADER = b"x-request-id"
 # syscall per request (uuid4 reads the OS entropy pool each time: ~5% of a cheap request).
 _PROCESS_PREFIX = os.urandom(8).hex()
 _counter = itertools.count(1)
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """First value of a request header (names arrive lower-cased), without building a dict."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
 
 def new_request_id() -> str:
@@ -30,7 +37,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"").decode("latin-1")
+        incoming = (header(scope, REQUEST_ID_HEADER) or b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
 
@@ -57,7 +64,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length", b"")
+        length = header(scope, b"content-length") or b""
         declared_too_large = length.isdigit() and int(length) > self.max_bytes
         seen = 0
 
@@ -87,6 +94,8 @@ SECURITY_HEADERS = {
 # pages run their own (local) scripts, so they only forbid framing.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 HTML_CSP = "frame-ancestors 'none'"
+_SECURITY_RAW = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_API_CSP_RAW, _HTML_CSP_RAW = API_CSP.encode(), HTML_CSP.encode()
 
 
 class SecurityHeadersMiddleware:
@@ -103,11 +112,14 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                is_html = headers.get("content-type", "").startswith("text/html")
-                headers.setdefault("Content-Security-Policy", HTML_CSP if is_html else API_CSP)
+                # One pass over the raw header list (MutableHeaders rescans it per lookup).
+                raw = list(message.get("headers", ()))
+                present = {bytes(name).lower(): bytes(value) for name, value in raw}
+                raw.extend(item for item in _SECURITY_RAW if item[0] not in present)
+                if b"content-security-policy" not in present:
+                    html = present.get(b"content-type", b"").startswith(b"text/html")
+                    raw.append((b"content-security-policy", _HTML_CSP_RAW if html else _API_CSP_RAW))
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
