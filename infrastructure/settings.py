@@ -14,7 +14,8 @@ DEFAULT_SECRET = "change-me-in-production"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable means "use the default" (so a copied .env.example works as it is).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["development", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./bazaar.db"
