@@ -44,6 +44,17 @@ class Sort:
 
 
 @dataclass(frozen=True, slots=True)
+class PageParams:
+    """What a client asks of any list: the sort (a field name, ``-`` prefixed for descending),
+    the page size, and either an offset or the ``next_cursor`` of the previous page."""
+
+    sort: str
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PageRequest:
     """What the caller asked for: ``after`` is the decoded cursor key, if any."""
 
@@ -98,17 +109,18 @@ class CursorCodec:
             raise BadRequest("cursor was issued for another sort order or filter")
         return tuple(key)
 
-    def page_request(
-        self, sort: Sort, limit: int, offset: int, cursor: str | None, scope: str
-    ) -> PageRequest:
-        if not 1 <= limit <= MAX_LIMIT:
+    def page_request(self, params: PageParams, sorts: Sequence[str], scope: str) -> PageRequest:
+        """Checks ``params`` against the list's sort allow-list and the page limits, and decodes
+        the cursor, which must have been issued for the same sort and ``scope``."""
+        sort = Sort.parse(params.sort, sorts)
+        if not 1 <= params.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", "limit")
-        if offset < 0:
+        if params.offset < 0:
             raise InvalidInput("offset must be 0 or more", "offset")
-        if cursor is not None and offset:
+        if params.cursor is not None and params.offset:
             raise BadRequest("use either cursor or offset, not both")
-        after = self.decode(cursor, sort, scope) if cursor is not None else None
-        return PageRequest(sort=sort, limit=limit, offset=offset, after=after)
+        after = self.decode(params.cursor, sort, scope) if params.cursor is not None else None
+        return PageRequest(sort=sort, limit=params.limit, offset=params.offset, after=after)
 
     def page(self, request: PageRequest, found: Slice[T], scope: str) -> Page[T]:
         next_cursor = self.encode(request.sort, found.next_key, scope) if found.next_key is not None else None

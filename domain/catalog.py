@@ -11,57 +11,28 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from domain.entity import UNSET, Entity, Unset, given
 from domain.errors import InvalidInput
+from domain.money import largest, money_pattern, parse_money
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 TAG_MAX = 50
 TAGS_PER_ITEM = 20
-PRICE_INTEGER_DIGITS = 12
-CENT = Decimal("0.01")
-# ``items.price`` is numeric(12,2) (a fixed column contract): 10 digits before the point. The
-# general money format allows 12; an item price beyond the column is a 422, never an overflow.
-PRICE_MAX = Decimal("9999999999.99")
-TAG_RE = re.compile(r"^[a-z0-9-]{1,50}$")
-# Money as text: plain digits with an optional fraction (no sign, exponent, blanks or NaN).
-MONEY_TEXT_RE = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
-
-
-def parse_money(value: object, field_name: str = "price") -> Decimal:
-    """A price from a string (plain digits, optional fraction), int, float or Decimal: finite,
-    ≥ 0, at most two decimal places and at most 12 digits before the point. Floats are read
-    through their shortest repr (``19.9`` is ``Decimal("19.9")``), so no binary fraction ever
-    leaks into a stored amount."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise InvalidInput(f"{field_name} must be a decimal number or a string", field_name)
-    if isinstance(value, str) and not MONEY_TEXT_RE.fullmatch(value):
-        raise InvalidInput(f"{field_name} must be a plain decimal such as 19.90", field_name)
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"{field_name} must be a decimal number", field_name) from exc
-    if not amount.is_finite():
-        raise InvalidInput(f"{field_name} must be a finite number", field_name)
-    if amount < 0:
-        raise InvalidInput(f"{field_name} must be 0 or more", field_name)
-    if amount >= Decimal(10) ** PRICE_INTEGER_DIGITS:
-        raise InvalidInput(
-            f"{field_name} must have at most {PRICE_INTEGER_DIGITS} digits before the point", field_name
-        )
-    cents = amount.quantize(CENT)
-    if cents != amount:
-        raise InvalidInput(f"{field_name} must have at most two decimal places", field_name)
-    return cents
+# ``items.price`` is numeric(12,2) (a fixed column contract): 10 digits before the point. Money
+# in general allows 12; an item price beyond the column is a 422, never an overflow.
+PRICE_INTEGER_DIGITS = 10
+PRICE_MAX = largest(PRICE_INTEGER_DIGITS)
+PRICE_PATTERN = money_pattern(PRICE_INTEGER_DIGITS)
+TAG_PATTERN = rf"^[a-z0-9-]{{1,{TAG_MAX}}}$"
+TAG_RE = re.compile(TAG_PATTERN)
 
 
 def parse_price(value: object, field_name: str = "price") -> Decimal:
-    """Money that fits ``items.price``: ``parse_money`` and at most ``PRICE_MAX``."""
-    amount = parse_money(value, field_name)
-    if amount > PRICE_MAX:
-        raise InvalidInput(f"{field_name} must be at most {PRICE_MAX}", field_name)
-    return amount
+    """Money that fits ``items.price``."""
+    return parse_money(value, field_name, maximum=PRICE_MAX)
 
 
 def check_text(value: str, field_name: str) -> str:
@@ -99,7 +70,7 @@ def normalise_tags(names: Iterable[str]) -> tuple[str, ...]:
 
 
 @dataclass(slots=True)
-class Item:
+class Item(Entity):
     """Something for sale. ``id`` is ``None`` until the repository has stored it."""
 
     title: str
@@ -135,27 +106,31 @@ class Item:
             updated_at=now,
         )
 
-    def change(self, now: datetime, **values: object) -> bool:
-        """Validate and set fields; bump ``updated_at`` only when a value really changed."""
-        checked: dict[str, object] = {}
-        for name, value in values.items():
-            if name == "title":
-                checked[name] = check_title(value)  # type: ignore[arg-type]
-            elif name == "description":
-                checked[name] = check_description(value)  # type: ignore[arg-type]
-            elif name == "price":
-                checked[name] = parse_price(value)
-            elif name == "tags":
-                checked[name] = normalise_tags(value)  # type: ignore[arg-type]
-            elif name in ("is_active", "owner_id"):
-                checked[name] = value
-            else:
-                raise AttributeError(f"Item has no writable field {name!r}")
-        changed = False
-        for name, value in checked.items():
-            if getattr(self, name) != value:
-                setattr(self, name, value)
-                changed = True
-        if changed:
-            self.updated_at = now
-        return changed
+    def revise(
+        self,
+        now: datetime,
+        *,
+        title: str | Unset = UNSET,
+        price: object = UNSET,
+        description: str | Unset | None = UNSET,
+        is_active: bool | Unset = UNSET,
+        tags: Iterable[str] | Unset = UNSET,
+    ) -> bool:
+        """Edit what the owner describes, with the same rules as a new item; ``tags`` replaces
+        the whole set. True when something really changed."""
+        values: dict[str, object] = {}
+        if not isinstance(title, Unset):
+            values["title"] = check_title(title)
+        if price is not UNSET:
+            values["price"] = parse_price(price)
+        if not isinstance(description, Unset):
+            values["description"] = check_description(description)
+        if not isinstance(is_active, Unset):
+            values["is_active"] = bool(is_active)
+        if not isinstance(tags, Unset):
+            values["tags"] = normalise_tags(tags)
+        return self._record(now, values)
+
+    def transfer_to(self, now: datetime, owner_id: int) -> bool:
+        """Hand the item to another owner (who must be an active user: the use case checks)."""
+        return self._record(now, given(owner_id=owner_id))

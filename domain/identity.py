@@ -10,9 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.entity import UNSET, Entity, Unset, given
 from domain.errors import InvalidInput
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")
+USERNAME_MIN, USERNAME_MAX = 3, 50
+USERNAME_PATTERN = rf"^[A-Za-z0-9_.-]{{{USERNAME_MIN},{USERNAME_MAX}}}$"
+USERNAME_RE = re.compile(USERNAME_PATTERN)
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 EMAIL_MAX = 255
 FULL_NAME_MAX = 255
@@ -27,7 +30,9 @@ def normalise_email(email: str) -> str:
 
 def check_username(username: str) -> str:
     if not USERNAME_RE.fullmatch(username):
-        raise InvalidInput("username must be 3-50 characters of A-Z, a-z, 0-9, _ . -", "username")
+        raise InvalidInput(
+            f"username must be {USERNAME_MIN}-{USERNAME_MAX} characters of A-Z, a-z, 0-9, _ . -", "username"
+        )
     return username
 
 
@@ -44,7 +49,7 @@ class Profile:
 
 
 @dataclass(slots=True)
-class User:
+class User(Entity):
     """A person who can log in. ``id`` is ``None`` until the repository has stored it."""
 
     email: str
@@ -64,16 +69,41 @@ class User:
     def can_log_in(self) -> bool:
         return self.is_active and not self.is_deleted
 
-    def change(self, now: datetime, **values: object) -> bool:
-        """Set fields; bump ``updated_at`` only when a value really changed."""
-        changed = False
-        for name, value in values.items():
-            if getattr(self, name) != value:
-                setattr(self, name, value)
-                changed = True
-        if changed:
-            self.updated_at = now
-        return changed
+    def edit(
+        self,
+        now: datetime,
+        *,
+        email: str | Unset = UNSET,
+        username: str | Unset = UNSET,
+        full_name: str | Unset | None = UNSET,
+        password_hash: str | Unset = UNSET,
+    ) -> bool:
+        """The fields a user edits about themselves, normalised and checked."""
+        if not isinstance(email, Unset):
+            email = normalise_email(email)
+        if not isinstance(username, Unset):
+            username = check_username(username)
+        values = given(email=email, username=username, full_name=full_name, password_hash=password_hash)
+        return self._record(now, values)
+
+    def set_access(
+        self, now: datetime, *, is_active: bool | Unset = UNSET, is_superuser: bool | Unset = UNSET
+    ) -> bool:
+        """What a superuser decides about an account."""
+        return self._record(now, given(is_active=is_active, is_superuser=is_superuser))
+
+    def promote(self, now: datetime) -> bool:
+        """Make this an active superuser again, whatever happened to the account before."""
+        return self._record(
+            now, {"is_superuser": True, "is_active": True, "is_deleted": False, "deleted_at": None}
+        )
+
+    def replace_profile(self, now: datetime, profile: Profile | None) -> bool:
+        return self._record(now, {"profile": profile})
+
+    def rehash(self, now: datetime, password_hash: str) -> bool:
+        """Store the same password under the current hash parameters."""
+        return self._record(now, {"password_hash": password_hash})
 
     def soft_delete(self, now: datetime) -> None:
-        self.change(now, is_deleted=True, deleted_at=now, is_active=False)
+        self._record(now, {"is_deleted": True, "deleted_at": now, "is_active": False})

@@ -120,7 +120,16 @@ TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
 
 async def empty_tables(engine: AsyncEngine) -> None:
+    """Empty every table of the schema, and drop any table a test created beside it (a stand-in
+    for another context's referring table)."""
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            listed = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        else:
+            listed = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        for (name,) in (await conn.execute(text(listed))).all():
+            if name not in TABLES and name != "alembic_version":
+                await conn.execute(text(f'DROP TABLE "{name}"'))
         if engine.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:

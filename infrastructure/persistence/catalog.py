@@ -30,16 +30,22 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from application.catalog.views import ItemFilter, ItemStatsView, ItemView, OwnerView, TagView
 from application.pagination import PageRequest, Slice
-from application.views import ItemFilter, ItemStatsView, ItemView, OwnerView, TagView
-from domain.catalog import CENT, Item
-from domain.errors import Conflict
-from infrastructure.persistence.database import translate_integrity_error
+from domain.catalog import Item
+from domain.money import CENT
 from infrastructure.persistence.models import ItemRow, TagRow, UserRow, item_tags
-from infrastructure.persistence.queries import by_datetime, by_decimal, by_int, by_text, contains, fetch_page
+from infrastructure.persistence.queries import (
+    by_datetime,
+    by_decimal,
+    by_int,
+    by_text,
+    contains,
+    fetch_page,
+    reading,
+)
 
 _items = cast(Table, ItemRow.__table__)
 _tags = cast(Table, TagRow.__table__)
@@ -62,10 +68,6 @@ def _tag_names(dialect: str) -> Label[Any]:
 
 def _split_tags(raw: str | None) -> list[str]:
     return sorted(raw.split(",")) if raw else []
-
-
-def _write_error(error: IntegrityError) -> Exception:
-    return translate_integrity_error(error)
 
 
 # --- write side -----------------------------------------------------------------------------------
@@ -108,12 +110,6 @@ class SqlItemRepository:
         self._tag_repo = tags
         self._loaded_tags: dict[int, tuple[str, ...]] = {}
 
-    async def _execute(self, stmt: Any) -> Any:
-        try:
-            return await self._session.execute(stmt)
-        except IntegrityError as error:
-            raise _write_error(error) from error
-
     async def _write_tags(self, item_id: int, names: tuple[str, ...], *, replace: bool) -> None:
         if replace:
             await self._session.execute(delete(item_tags).where(item_tags.c.item_id == item_id))
@@ -137,7 +133,9 @@ class SqlItemRepository:
         }
 
     async def add(self, item: Item) -> Item:
-        result = await self._execute(insert(_items).values(**self._values(item)).returning(_items.c.id))
+        result = await self._session.execute(
+            insert(_items).values(**self._values(item)).returning(_items.c.id)
+        )
         item.id = int(result.scalar_one())
         await self._write_tags(item.id, item.tags, replace=False)
         return item
@@ -172,15 +170,12 @@ class SqlItemRepository:
 
     async def update(self, item: Item) -> None:
         assert item.id is not None
-        await self._execute(update(_items).where(_items.c.id == item.id).values(**self._values(item)))
+        await self._session.execute(update(_items).where(_items.c.id == item.id).values(**self._values(item)))
         if self._loaded_tags.get(item.id) != item.tags:
             await self._write_tags(item.id, item.tags, replace=True)
 
     async def delete(self, item_id: int) -> None:
-        try:
-            await self._session.execute(delete(_items).where(_items.c.id == item_id))
-        except IntegrityError as error:
-            raise Conflict(f"Item {item_id} is referenced by orders; deactivate it instead") from error
+        await self._session.execute(delete(_items).where(_items.c.id == item_id))
         self._loaded_tags.pop(item_id, None)
 
     async def deactivate_owned_by(self, owner_id: int, now: datetime) -> int:
@@ -243,10 +238,17 @@ class SqlItemQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._columns = (
-            _items.c.id, _items.c.title, _items.c.description, _items.c.price, _items.c.is_active,
-            _items.c.owner_id, _users.c.username.label("owner_username"), _items.c.created_at,
-            _items.c.updated_at, _tag_names(engine.dialect.name),
-        )  # fmt: skip
+            _items.c.id,
+            _items.c.title,
+            _items.c.description,
+            _items.c.price,
+            _items.c.is_active,
+            _items.c.owner_id,
+            _users.c.username.label("owner_username"),
+            _items.c.created_at,
+            _items.c.updated_at,
+            _tag_names(engine.dialect.name),
+        )
         # Built once: SQLAlchemy memoises a statement's cache key on the object, so the hottest
         # read skips rebuilding and re-hashing its statement on every request.
         self._get = (
@@ -254,16 +256,22 @@ class SqlItemQueries:
         )
 
     async def get(self, item_id: int) -> ItemView | None:
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = (await conn.execute(self._get, {"item_id": item_id})).first()
         return _item_view(row) if row is not None else None
 
     async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             rows, total, next_key = await fetch_page(
-                conn, self._columns, _ITEM_SOURCE, _where(flt), _ITEM_SORTS, _items.c.id, page,
+                conn,
+                self._columns,
+                _ITEM_SOURCE,
+                _where(flt),
+                _ITEM_SORTS,
+                _items.c.id,
+                page,
                 count_source=_items,
-            )  # fmt: skip
+            )
         return Slice([_item_view(r) for r in rows], total, next_key)
 
     async def tags(self, page: PageRequest) -> Slice[TagView]:
@@ -275,11 +283,17 @@ class SqlItemQueries:
         item_count = func.coalesce(counts.c.n, 0).label("item_count")
         source = _tags.outerjoin(counts, counts.c.tag_id == _tags.c.id)
         sorts = {"name": by_text(_tags.c.name), "item_count": by_int(item_count)}
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             rows, total, next_key = await fetch_page(
-                conn, (_tags.c.id, _tags.c.name, item_count), source, [], sorts, _tags.c.id, page,
+                conn,
+                (_tags.c.id, _tags.c.name, item_count),
+                source,
+                [],
+                sorts,
+                _tags.c.id,
+                page,
                 count_source=_tags,
-            )  # fmt: skip
+            )
         return Slice([TagView(r.name, r.item_count) for r in rows], total, next_key)
 
     async def stats(self) -> ItemStatsView:
@@ -299,7 +313,7 @@ class SqlItemQueries:
             .order_by(n.desc(), _tags.c.name)
             .limit(TOP_TAGS)
         )
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             total, active_count, price_sum, low, high = (await conn.execute(totals)).one()
             top_tags = [TagView(r.name, r.n) for r in await conn.execute(top)]
         average = (

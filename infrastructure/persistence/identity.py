@@ -8,17 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, false, func, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload
 
+from application.identity.views import ProfileView, TopUserView, UserFilter, UserStatsView, UserView
 from application.pagination import PageRequest, Slice
-from application.views import ProfileView, TopUserView, UserFilter, UserStatsView, UserView
 from domain.identity import Profile, User
 from infrastructure.observability.metrics import LOGIN_FAILURES
-from infrastructure.persistence.database import translate_integrity_error
 from infrastructure.persistence.models import ItemRow, LoginAttemptRow, ProfileRow, UserRow
-from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page
+from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
 
 
 def _to_entity(row: UserRow) -> User:
@@ -40,9 +38,17 @@ def _to_entity(row: UserRow) -> User:
 
 
 _USER_FIELDS = (
-    "email", "username", "password_hash", "full_name", "is_active", "is_superuser",
-    "is_deleted", "deleted_at", "created_at", "updated_at",
-)  # fmt: skip
+    "email",
+    "username",
+    "password_hash",
+    "full_name",
+    "is_active",
+    "is_superuser",
+    "is_deleted",
+    "deleted_at",
+    "created_at",
+    "updated_at",
+)
 
 
 def _copy_to_row(user: User, row: UserRow) -> None:
@@ -61,12 +67,6 @@ class SqlUserRepository:
         self._session = session
         self._rows: dict[int, UserRow] = {}
 
-    async def _flush(self) -> None:
-        try:
-            await self._session.flush()
-        except IntegrityError as error:
-            raise translate_integrity_error(error) from error
-
     async def _one(self, *where: Any) -> User | None:
         stmt = select(UserRow).options(joinedload(UserRow.profile)).where(*where)
         row = (await self._session.scalars(stmt)).first()
@@ -79,7 +79,7 @@ class SqlUserRepository:
         row = UserRow()
         _copy_to_row(user, row)
         self._session.add(row)
-        await self._flush()
+        await self._session.flush()
         self._rows[row.id] = row
         user.id = row.id
         return user
@@ -96,7 +96,7 @@ class SqlUserRepository:
     async def update(self, user: User) -> None:
         assert user.id is not None
         _copy_to_row(user, self._rows[user.id])
-        await self._flush()
+        await self._session.flush()
 
     async def delete(self, user_id: int) -> None:
         self._rows.pop(user_id, None)
@@ -137,10 +137,18 @@ TOP_USERS = 10
 _users = UserRow.__table__
 _profiles = ProfileRow.__table__
 _USER_COLUMNS = (
-    _users.c.id, _users.c.email, _users.c.username, _users.c.full_name, _users.c.is_active,
-    _users.c.is_superuser, _users.c.created_at, _users.c.updated_at,
-    _profiles.c.user_id.label("profile_user_id"), _profiles.c.bio, _profiles.c.avatar_url,
-)  # fmt: skip
+    _users.c.id,
+    _users.c.email,
+    _users.c.username,
+    _users.c.full_name,
+    _users.c.is_active,
+    _users.c.is_superuser,
+    _users.c.created_at,
+    _users.c.updated_at,
+    _profiles.c.user_id.label("profile_user_id"),
+    _profiles.c.bio,
+    _profiles.c.avatar_url,
+)
 _USER_SOURCE = _users.outerjoin(_profiles, _profiles.c.user_id == _users.c.id)
 _USER_SORTS = {
     "created_at": by_datetime(_users.c.created_at),
@@ -179,7 +187,7 @@ class SqlUserQueries:
         self._engine = engine
 
     async def private_view(self, user_id: int) -> UserView | None:
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             row = (await conn.execute(_PRIVATE_VIEW, {"user_id": user_id})).first()
         return _user_view(row) if row is not None else None
 
@@ -195,7 +203,7 @@ class SqlUserQueries:
             )
         if flt.is_active is not None:
             where.append(_users.c.is_active == (true() if flt.is_active else false()))
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _USER_COLUMNS, _USER_SOURCE, where, _USER_SORTS, _users.c.id, page
             )
@@ -217,7 +225,7 @@ class SqlUserQueries:
             .order_by(item_count.desc(), _users.c.id)
             .limit(TOP_USERS)
         )
-        async with self._engine.connect() as conn:
+        async with reading(self._engine) as conn:
             total, active = (await conn.execute(stmt)).one()
             top_users = [TopUserView(r.id, r.username, r.item_count) for r in await conn.execute(top)]
         return UserStatsView(total_users=total, active_users=active, top_users=top_users)

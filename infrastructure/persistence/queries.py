@@ -1,4 +1,5 @@
-"""Helpers every query service shares: literal substring matching and keyset pagination.
+"""Helpers every query service shares: the read connection, literal substring matching and
+keyset pagination.
 
 A page is one statement: the rows (``limit + 1`` of them, to know whether another page follows)
 with the total as an uncorrelated scalar sub-select, which PostgreSQL runs once per statement.
@@ -7,17 +8,34 @@ Only a page past the end needs a second statement for the total.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Row, String, bindparam, func, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.pagination import Key, KeyValue, PageRequest
 from domain.errors import BadRequest
+from infrastructure.persistence.errors import translate
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one read (the engine is in autocommit mode: no BEGIN/ROLLBACK, ADR 4),
+    with database errors translated as the unit of work translates them (an outage is
+    ``DatabaseUnavailable``, never a bare driver error)."""
+    try:
+        async with engine.connect() as conn:
+            yield conn
+    except Exception as error:
+        translated = translate(error)
+        if translated is None:
+            raise
+        raise translated from error
 
 
 def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:

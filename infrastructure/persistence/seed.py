@@ -62,11 +62,19 @@ def user_rows(plan: SeedPlan, password_hash: str) -> list[dict[str, Any]]:
     rows = []
     for u in range(1, plan.users + 1):
         at = T0 + timedelta(minutes=u)
-        rows.append({
-            "email": f"user{u:04d}@example.com", "username": f"user{u:04d}", "full_name": f"User {u:04d}",
-            "password_hash": password_hash, "is_active": True, "is_superuser": False, "is_deleted": False,
-            "created_at": at, "updated_at": at,
-        })  # fmt: skip
+        rows.append(
+            {
+                "email": f"user{u:04d}@example.com",
+                "username": f"user{u:04d}",
+                "full_name": f"User {u:04d}",
+                "password_hash": password_hash,
+                "is_active": True,
+                "is_superuser": False,
+                "is_deleted": False,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
     return rows
 
 
@@ -82,15 +90,17 @@ def item_rows(plan: SeedPlan) -> tuple[list[dict[str, Any]], dict[str, list[int]
     for i in range(1, plan.items + 1):
         created = T0 + timedelta(days=30, seconds=37 * i)
         title = f"Item {i:05d}"
-        items.append({
-            "title": title,
-            "description": f"Deterministic description of item {i}. " * rng.randint(1, 4),
-            "price": Decimal(rng.randint(100, 99_999_99)) / 100,
-            "is_active": rng.random() < 0.9,
-            "owner": rng.randint(1, plan.users),
-            "created_at": created,
-            "updated_at": created + timedelta(hours=rng.randint(0, 1000)),
-        })  # fmt: skip
+        items.append(
+            {
+                "title": title,
+                "description": f"Deterministic description of item {i}. " * rng.randint(1, 4),
+                "price": Decimal(rng.randint(100, 99_999_99)) / 100,
+                "is_active": rng.random() < 0.9,
+                "owner": rng.randint(1, plan.users),
+                "created_at": created,
+                "updated_at": created + timedelta(hours=rng.randint(0, 1000)),
+            }
+        )
         tags_of[title] = sorted(rng.sample(range(1, plan.tags + 1), rng.randint(0, min(3, plan.tags))))
     return items, tags_of
 

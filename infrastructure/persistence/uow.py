@@ -1,37 +1,34 @@
-"""The SQLAlchemy unit of work: one ``AsyncSession``, the repositories over it, and the
-translation of integrity errors into domain errors at the two places they surface (flush in a
-repository or a savepoint, and commit), and of deadlocks and serialization failures into
-``TransientConflict`` (wherever they surface inside the block) so use cases can run again."""
+"""The SQLAlchemy unit of work: one ``AsyncSession``, every context's repositories over it, and
+the one place where what the database reports becomes an application or domain error
+(``errors.translate``): in a repository call (on leaving the block), in a savepoint, and at
+commit. Each context's use cases see it through their own narrow protocol
+(``application/<context>/ports.py``); ``conformance.py`` has mypy check that it fits them all.
+
+Repositories are built on first use: a unit of work that touches only users never builds the
+others. A new context adds its repositories here, one property each.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from types import TracebackType
+from typing import Self
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.persistence.catalog import SqlItemRepository, SqlTagRepository
-from infrastructure.persistence.database import transient_conflict, translate_integrity_error
+from infrastructure.persistence.errors import translate
 from infrastructure.persistence.identity import SqlLoginAttemptRepository, SqlUserRepository
 
 
 class SqlUnitOfWork:
-    users: SqlUserRepository
-    login_attempts: SqlLoginAttemptRepository
-    items: SqlItemRepository
-    tags: SqlTagRepository
-
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
 
-    async def __aenter__(self) -> SqlUnitOfWork:
+    async def __aenter__(self) -> Self:
         self.session = self._session_factory()
-        self.users = SqlUserRepository(self.session)
-        self.login_attempts = SqlLoginAttemptRepository(self.session)
-        self.tags = SqlTagRepository(self.session)
-        self.items = SqlItemRepository(self.session, self.tags)
         return self
 
     async def __aexit__(
@@ -40,19 +37,23 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.session.close()  # rolls back whatever was not committed
-        if isinstance(exc, DBAPIError) and (conflict := transient_conflict(exc)) is not None:
-            raise conflict from exc
+        try:
+            await self.session.close()  # rolls back whatever was not committed
+        except Exception as close_error:
+            if exc is None:
+                raise translate(close_error) or close_error from close_error
+            # else: the error that ended the block is the one worth reporting
+        if exc is not None and (translated := translate(exc)) is not None:
+            raise translated from exc
 
     async def commit(self) -> None:
         try:
             await self.session.commit()
-        except IntegrityError as error:
-            await self.session.rollback()
-            raise translate_integrity_error(error) from error
-        except DBAPIError as error:
-            await self.session.rollback()
-            raise transient_conflict(error) or error from error
+        except Exception as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
 
     async def rollback(self) -> None:
         await self.session.rollback()
@@ -62,14 +63,35 @@ class SqlUnitOfWork:
         try:
             async with self.session.begin_nested():
                 yield
-        except IntegrityError as error:
-            raise translate_integrity_error(error) from error
-        except DBAPIError as error:
-            raise transient_conflict(error) or error from error
+        except Exception as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    # --- identity ---------------------------------------------------------------------------
+
+    @cached_property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.session)
+
+    @cached_property
+    def login_attempts(self) -> SqlLoginAttemptRepository:
+        return SqlLoginAttemptRepository(self.session)
+
+    # --- catalog ----------------------------------------------------------------------------
+
+    @cached_property
+    def tags(self) -> SqlTagRepository:
+        return SqlTagRepository(self.session)
+
+    @cached_property
+    def items(self) -> SqlItemRepository:
+        return SqlItemRepository(self.session, self.tags)
 
 
 class SqlUnitOfWorkFactory:
-    """What use cases receive: calling it opens a fresh unit of work."""
+    """What ``Transactions`` receives: calling it opens a fresh unit of work."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory

@@ -11,12 +11,13 @@ from fastapi.security import OAuth2PasswordBearer
 
 from application.common import Actor
 from application.identity import Authenticate
-from application.views import UserView
+from application.identity.views import UserView
 from domain.errors import Unauthorized
 from infrastructure.container import Container
+from interfaces.http.api import TOKEN_URL
 from interfaces.http.di import Provide
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
 @inject

@@ -4,20 +4,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from application import catalog
-from application.views import ItemView
+from application.catalog.views import ItemView
+from application.pagination import PageParams
 from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor
 from interfaces.http.di import Provide
-from interfaces.http.problems import problem_body, problem_responses
+from interfaces.http.paging import page_params
+from interfaces.http.problems import problem_responses
 from interfaces.http.schemas.catalog import (
-    BatchCreatedOut,
-    BatchFailedOut,
     BatchIn,
     BatchOut,
     ItemIn,
@@ -28,14 +28,14 @@ from interfaces.http.schemas.catalog import (
     TagOut,
     TransferIn,
 )
-from interfaces.http.schemas.common import MAX_ID, Cursor, IdPath, Limit, Offset, PageOut, page_out
+from interfaces.http.schemas.common import MAX_ID, IdPath, PageOut, page_out, patch_command
 
 router = APIRouter()
 C = Container.catalog
 AUTH = (401, 403)
 BODY = (400, 413)  # malformed JSON, body over the size limit
-ItemSort = Literal["created_at", "-created_at", "price", "-price", "title", "-title"]
-TagSort = Literal["name", "-name", "item_count", "-item_count"]
+ItemPage = Annotated[PageParams, Depends(page_params(catalog.ITEM_SORTS, "created_at"))]
+TagPage = Annotated[PageParams, Depends(page_params(catalog.TAG_SORTS, "name"))]
 IfMatch = Annotated[
     str | None, Header(max_length=1000, description="ETag of the version being changed (412 if stale)")
 ]
@@ -48,44 +48,58 @@ def _item(view: ItemView, response: Response) -> ItemOut:
 
 
 @router.post(
-    "/items", status_code=201, response_model=ItemOut, tags=["items"],
+    "/items",
+    name="items-create",
+    status_code=201,
+    response_model=ItemOut,
+    tags=["items"],
     responses=problem_responses(*BODY, *AUTH, 409, 422),
-)  # fmt: skip
+)
 @inject
 async def create_item(
     body: ItemIn,
     actor: CurrentActor,
+    request: Request,
     response: Response,
     create: catalog.CreateItem = Depends(Provide[C.create_item]),
 ) -> ItemOut:
     cmd = catalog.CreateItemCommand(body.title, body.price, body.description, body.is_active, body.tags)
     view = await create(actor, cmd)
-    response.headers["Location"] = f"/api/v1/items/{view.id}"
+    response.headers["Location"] = request.app.url_path_for("items-read", item_id=view.id)
     return _item(view, response)
 
 
-@router.get("/items", response_model=PageOut[ItemOut], tags=["items"], responses=problem_responses(400, 422))
+@router.get(
+    "/items",
+    name="items-list",
+    response_model=PageOut[ItemOut],
+    tags=["items"],
+    responses=problem_responses(400, 422),
+)
 @inject
 async def list_items(
+    *,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Title contains")] = None,
     min_price: MoneyQuery = None,
     max_price: MoneyQuery = None,
-    tag: Annotated[list[str], Query(max_length=20, description="Items carrying all of these")] = [],  # noqa: B006
+    tag: Annotated[
+        list[str], Query(max_length=catalog.MAX_TAG_FILTERS, description="Items carrying all of these")
+    ] = [],  # noqa: B006 - FastAPI copies the default
     owner_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     is_active: bool = True,
-    sort: ItemSort = "created_at",
-    limit: Limit = 20,
-    offset: Offset = 0,
-    cursor: Cursor = None,
+    page: ItemPage,
     list_items: catalog.ListItems = Depends(Provide[C.list_items]),
 ) -> dict[str, Any]:
     query = catalog.ListItemsQuery(q, min_price, max_price, tuple(tag), owner_id, is_active)
-    page = await list_items(query, sort=sort, limit=limit, offset=offset, cursor=cursor)
-    return page_out(ItemOut, page)
+    return page_out(ItemOut, await list_items(query, page))
 
 
 @router.post(
-    "/items/batch", response_model=BatchOut, tags=["items"], responses=problem_responses(*BODY, *AUTH, 422)
+    "/items/batch",
+    name="items-create-batch",
+    response_model=BatchOut,
+    tags=["items"],
+    responses=problem_responses(*BODY, *AUTH, 422),
 )
 @inject
 async def batch_create_items(
@@ -96,19 +110,16 @@ async def batch_create_items(
 ) -> BatchOut:
     """Each element is validated and stored on its own (own savepoint): the response lists every
     index as `created` (with its id) or `failed` (with a problem object)."""
-    result = await batch(actor, body.items)
-    results: list[BatchCreatedOut | BatchFailedOut] = []
-    for r in result.results:
-        if r.error is None:
-            assert r.id is not None
-            results.append(BatchCreatedOut(index=r.index, id=r.id))
-        else:
-            error = problem_body(r.error, request.url.path, ("body", "items", r.index))
-            results.append(BatchFailedOut.model_validate({"index": r.index, "error": error}))
-    return BatchOut(created=result.created, failed=result.failed, results=results)
+    return BatchOut.of(await batch(actor, body.items), instance=request.url.path)
 
 
-@router.get("/items/{item_id}", response_model=ItemOut, tags=["items"], responses=problem_responses(404, 422))
+@router.get(
+    "/items/{item_id}",
+    name="items-read",
+    response_model=ItemOut,
+    tags=["items"],
+    responses=problem_responses(404, 422),
+)
 @inject
 async def read_item(
     item_id: IdPath, response: Response, get_item: catalog.GetItem = Depends(Provide[C.get_item])
@@ -117,9 +128,12 @@ async def read_item(
 
 
 @router.put(
-    "/items/{item_id}", response_model=ItemOut, tags=["items"],
+    "/items/{item_id}",
+    name="items-replace",
+    response_model=ItemOut,
+    tags=["items"],
     responses=problem_responses(*BODY, *AUTH, 404, 409, 412, 422),
-)  # fmt: skip
+)
 @inject
 async def replace_item(
     item_id: IdPath,
@@ -134,9 +148,12 @@ async def replace_item(
 
 
 @router.patch(
-    "/items/{item_id}", response_model=ItemOut, tags=["items"],
+    "/items/{item_id}",
+    name="items-patch",
+    response_model=ItemOut,
+    tags=["items"],
     responses=problem_responses(*BODY, *AUTH, 404, 409, 412, 422),
-)  # fmt: skip
+)
 @inject
 async def patch_item(
     item_id: IdPath,
@@ -146,15 +163,17 @@ async def patch_item(
     if_match: IfMatch = None,
     patch: catalog.PatchItem = Depends(Provide[C.patch_item]),
 ) -> ItemOut:
-    given: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
-    cmd = catalog.PatchItemCommand(**given)
+    cmd = patch_command(body, catalog.PatchItemCommand)
     return _item(await patch(actor, item_id, cmd, if_match=if_match), response)
 
 
 @router.delete(
-    "/items/{item_id}", status_code=204, tags=["items"],
+    "/items/{item_id}",
+    name="items-delete",
+    status_code=204,
+    tags=["items"],
     responses=problem_responses(*AUTH, 404, 409, 412, 422),
-)  # fmt: skip
+)
 @inject
 async def delete_item(
     item_id: IdPath,
@@ -168,9 +187,12 @@ async def delete_item(
 
 
 @router.post(
-    "/items/{item_id}/transfer", response_model=ItemOut, tags=["items"],
+    "/items/{item_id}/transfer",
+    name="items-transfer",
+    response_model=ItemOut,
+    tags=["items"],
     responses=problem_responses(*BODY, *AUTH, 404, 409, 422),
-)  # fmt: skip
+)
 @inject
 async def transfer_item(
     item_id: IdPath,
@@ -184,37 +206,41 @@ async def transfer_item(
 
 
 @router.get(
-    "/users/{user_id}/items", response_model=PageOut[ItemOut], tags=["users"],
+    "/users/{user_id}/items",
+    name="users-list-items",
+    response_model=PageOut[ItemOut],
+    tags=["users"],
     responses=problem_responses(400, 404, 422),
-)  # fmt: skip
+)
 @inject
 async def list_user_items(
+    *,
     user_id: IdPath,
-    sort: ItemSort = "created_at",
-    limit: Limit = 20,
-    offset: Offset = 0,
-    cursor: Cursor = None,
+    page: ItemPage,
     list_user_items: catalog.ListUserItems = Depends(Provide[C.list_user_items]),
 ) -> dict[str, Any]:
     """That user's active items with their tags; unknown or deleted users are 404."""
-    page = await list_user_items(user_id, sort=sort, limit=limit, offset=offset, cursor=cursor)
-    return page_out(ItemOut, page)
+    return page_out(ItemOut, await list_user_items(user_id, page))
 
 
-@router.get("/tags", response_model=PageOut[TagOut], tags=["tags"], responses=problem_responses(400, 422))
+@router.get(
+    "/tags",
+    name="tags-list",
+    response_model=PageOut[TagOut],
+    tags=["tags"],
+    responses=problem_responses(400, 422),
+)
 @inject
 async def list_tags(
-    sort: TagSort = "name",
-    limit: Limit = 20,
-    offset: Offset = 0,
-    cursor: Cursor = None,
+    *,
+    page: TagPage,
     list_tags: catalog.ListTags = Depends(Provide[C.list_tags]),
 ) -> dict[str, Any]:
     """Every tag with the number of items carrying it."""
-    return page_out(TagOut, await list_tags(sort=sort, limit=limit, offset=offset, cursor=cursor))
+    return page_out(TagOut, await list_tags(page))
 
 
-@router.get("/stats/items", response_model=ItemStatsOut, tags=["stats"])
+@router.get("/stats/items", name="stats-items", response_model=ItemStatsOut, tags=["stats"])
 @inject
 async def item_stats(stats: catalog.GetItemStats = Depends(Provide[C.item_stats])) -> ItemStatsOut:
     """Totals; prices over active items (null when there are none); the 10 most used tags."""

@@ -19,12 +19,12 @@ class HealthOut(BaseModel):
     reason: str | None = None
 
 
-@router.get("/live", response_model=HealthOut, response_model_exclude_none=True)
+@router.get("/live", name="health-live", response_model=HealthOut, response_model_exclude_none=True)
 async def live() -> HealthOut:
     return HealthOut(status="ok")
 
 
-@router.get("/ready", response_model=HealthOut, responses={503: {"model": HealthOut}})
+@router.get("/ready", name="health-ready", response_model=HealthOut, responses={503: {"model": HealthOut}})
 @inject
 async def ready(health: DatabaseHealth = Depends(Provide[Container.core.health])) -> JSONResponse:
     reason = await health.problem()

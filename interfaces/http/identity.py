@@ -3,24 +3,26 @@ the response; rules and authorisation live in ``application.identity``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Query, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Query, Response
 
 from application import identity
-from application.views import UserFilter
+from application.identity.views import UserFilter
+from application.pagination import PageParams
 from domain.identity import Profile
 from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor, CurrentUser
 from interfaces.http.di import Provide
+from interfaces.http.paging import page_params
 from interfaces.http.problems import problem_responses
-from interfaces.http.schemas.common import Cursor, IdPath, Limit, Offset, PageOut, page_out
+from interfaces.http.schemas.common import IdPath, PageOut, page_out, patch_command
 from interfaces.http.schemas.identity import (
     ActivatedOut,
     ActivateUsersIn,
     AdminUserPatchIn,
+    LoginForm,
     ProfileIn,
     SignUpIn,
     TokenOut,
@@ -33,22 +35,23 @@ from interfaces.http.schemas.identity import (
 router = APIRouter()
 C = Container.identity
 AUTH = (401, 403)
-UserSort = Literal["created_at", "-created_at", "email", "-email", "username", "-username"]
+UserPage = Annotated[PageParams, Depends(page_params(identity.USER_SORTS, "created_at"))]
 
 
 def _update_command(body: UserPatchIn) -> identity.UpdateUserCommand:
-    given: dict[str, Any] = {name: getattr(body, name) for name in body.model_fields_set}
-    if "email" in given:
-        given["email"] = str(given["email"])
-    return identity.UpdateUserCommand(**given)
+    return patch_command(body, identity.UpdateUserCommand, email=str)
 
 
 @router.post(
-    "/auth/token", response_model=TokenOut, tags=["auth"], responses=problem_responses(401, 403, 422, 429)
+    "/auth/token",
+    name="auth-issue-token",
+    response_model=TokenOut,
+    tags=["auth"],
+    responses=problem_responses(401, 403, 422, 429),
 )
 @inject
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     issue: identity.IssueToken = Depends(Provide[C.issue_token]),
 ) -> TokenOut:
     """OAuth2 password flow: `username` is the email or the username."""
@@ -56,24 +59,37 @@ async def issue_token(
 
 
 @router.post(
-    "/users", status_code=201, response_model=UserPrivateOut, tags=["users"],
+    "/users",
+    name="users-sign-up",
+    status_code=201,
+    response_model=UserPrivateOut,
+    tags=["users"],
     responses=problem_responses(409, 422),
-)  # fmt: skip
+)
 @inject
 async def sign_up(body: SignUpIn, sign_up: identity.SignUp = Depends(Provide[C.sign_up])) -> UserPrivateOut:
     cmd = identity.SignUpCommand(str(body.email), body.username, body.password, body.full_name)
     return UserPrivateOut.model_validate(await sign_up(cmd))
 
 
-@router.get("/users/me", response_model=UserPrivateOut, tags=["users"], responses=problem_responses(*AUTH))
+@router.get(
+    "/users/me",
+    name="users-read-me",
+    response_model=UserPrivateOut,
+    tags=["users"],
+    responses=problem_responses(*AUTH),
+)
 async def read_me(user: CurrentUser) -> UserPrivateOut:
     return UserPrivateOut.model_validate(user)
 
 
 @router.patch(
-    "/users/me", response_model=UserPrivateOut, tags=["users"],
+    "/users/me",
+    name="users-update-me",
+    response_model=UserPrivateOut,
+    tags=["users"],
     responses=problem_responses(*AUTH, 404, 409, 422),
-)  # fmt: skip
+)
 @inject
 async def update_me(
     body: UserPatchIn,
@@ -84,9 +100,12 @@ async def update_me(
 
 
 @router.put(
-    "/users/me/profile", response_model=UserPrivateOut, tags=["users"],
+    "/users/me/profile",
+    name="users-replace-profile",
+    response_model=UserPrivateOut,
+    tags=["users"],
     responses=problem_responses(*AUTH, 404, 422),
-)  # fmt: skip
+)
 @inject
 async def replace_profile(
     body: ProfileIn,
@@ -97,7 +116,13 @@ async def replace_profile(
     return UserPrivateOut.model_validate(await replace(actor, profile))
 
 
-@router.delete("/users/me", status_code=204, tags=["users"], responses=problem_responses(*AUTH, 404))
+@router.delete(
+    "/users/me",
+    name="users-delete-me",
+    status_code=204,
+    tags=["users"],
+    responses=problem_responses(*AUTH, 404),
+)
 @inject
 async def delete_me(
     actor: CurrentActor, delete: identity.DeleteUser = Depends(Provide[C.delete_user])
@@ -107,30 +132,32 @@ async def delete_me(
 
 
 @router.get(
-    "/users", response_model=PageOut[UserPrivateOut], tags=["users"],
+    "/users",
+    name="users-list",
+    response_model=PageOut[UserPrivateOut],
+    tags=["users"],
     responses=problem_responses(*AUTH, 400, 422),
-)  # fmt: skip
+)
 @inject
 async def list_users(
+    *,
     actor: CurrentActor,
     list_users: identity.ListUsers = Depends(Provide[C.list_users]),
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     is_active: bool | None = None,
-    sort: UserSort = "created_at",
-    limit: Limit = 20,
-    offset: Offset = 0,
-    cursor: Cursor = None,
+    page: UserPage,
 ) -> dict[str, Any]:
-    page = await list_users(
-        actor, UserFilter(q=q, is_active=is_active), sort=sort, limit=limit, offset=offset, cursor=cursor
-    )
-    return page_out(UserPrivateOut, page)
+    found = await list_users(actor, UserFilter(q=q, is_active=is_active), page)
+    return page_out(UserPrivateOut, found)
 
 
 @router.post(
-    "/users/activate", response_model=ActivatedOut, tags=["users"],
+    "/users/activate",
+    name="users-activate",
+    response_model=ActivatedOut,
+    tags=["users"],
     responses=problem_responses(*AUTH, 422),
-)  # fmt: skip
+)
 @inject
 async def activate_users(
     body: ActivateUsersIn,
@@ -141,7 +168,11 @@ async def activate_users(
 
 
 @router.get(
-    "/users/{user_id}", response_model=UserPublicOut, tags=["users"], responses=problem_responses(404, 422)
+    "/users/{user_id}",
+    name="users-read",
+    response_model=UserPublicOut,
+    tags=["users"],
+    responses=problem_responses(404, 422),
 )
 @inject
 async def read_user(
@@ -151,9 +182,12 @@ async def read_user(
 
 
 @router.patch(
-    "/users/{user_id}", response_model=UserPrivateOut, tags=["users"],
+    "/users/{user_id}",
+    name="users-update",
+    response_model=UserPrivateOut,
+    tags=["users"],
     responses=problem_responses(*AUTH, 404, 409, 422),
-)  # fmt: skip
+)
 @inject
 async def update_user(
     user_id: IdPath,
@@ -165,7 +199,11 @@ async def update_user(
 
 
 @router.delete(
-    "/users/{user_id}", status_code=204, tags=["users"], responses=problem_responses(*AUTH, 404, 409, 422)
+    "/users/{user_id}",
+    name="users-delete",
+    status_code=204,
+    tags=["users"],
+    responses=problem_responses(*AUTH, 404, 409, 422),
 )
 @inject
 async def delete_user(
@@ -179,7 +217,7 @@ async def delete_user(
     return Response(status_code=204)
 
 
-@router.get("/stats/users", response_model=UserStatsOut, tags=["stats"])
+@router.get("/stats/users", name="stats-users", response_model=UserStatsOut, tags=["stats"])
 @inject
 async def user_stats(
     stats: identity.GetUserStats = Depends(Provide[C.user_stats]),

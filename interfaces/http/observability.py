@@ -119,7 +119,7 @@ class RequestLogMiddleware:
             log.info("request", **fields)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", name="metrics-read", include_in_schema=False)
 async def prometheus_metrics(request: Request) -> Response:
     """Prometheus text exposition; summed over all workers in multiprocess mode."""
     metrics.observe_pool(request.app.state.container.core.engine().pool)

@@ -1,8 +1,10 @@
 """RFC 9457 problem+json for every error path, mapped in one place.
 
 Domain errors map by class (the nearest class in the MRO wins, so a new subclass inherits its
-parent's problem type until it gets its own row); HTTP errors by status; request validation to
-422 (400 for malformed JSON); anything unexpected to a bare 500 with no stack trace or SQL.
+parent's problem type until it gets its own row); the application's own errors (a lost race,
+an unreachable database, a value the store refused: classified by the persistence adapter) the
+same way; HTTP errors by status; request validation to 422 (400 for malformed JSON); anything
+unexpected to a bare 500 with no stack trace or SQL.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from application.errors import ApplicationError, DatabaseUnavailable, TransientConflict, UnstorableValue
 from domain import errors
-from infrastructure.persistence.database import UNAVAILABLE_ERRORS, is_invalid_data, is_unavailable
 
 log = logging.getLogger("bazaar.errors")
 
@@ -37,6 +39,13 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.PreconditionFailed: (412, "precondition-failed"),
     errors.InvalidInput: (422, "validation-error"),
     errors.RateLimited: (429, "rate-limited"),
+}
+
+# application error class → (status, slug)
+APPLICATION_PROBLEMS: dict[type[ApplicationError], tuple[int, str]] = {
+    TransientConflict: (409, "conflict"),
+    DatabaseUnavailable: (503, "service-unavailable"),
+    UnstorableValue: (422, "validation-error"),
 }
 
 STATUS_SLUGS: dict[int, str] = {
@@ -84,10 +93,13 @@ def problem(
 
 def _validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return [
-        {"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
-         "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        {
+            "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
         for e in raw
-    ]  # fmt: skip
+    ]
 
 
 def _domain_extra(exc: errors.DomainError, loc_prefix: Sequence[str | int] = ("body",)) -> dict[str, Any]:
@@ -146,10 +158,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 422, "The request is not valid", errors=found)
 
 
-async def _transient(request: Request, exc: Exception) -> JSONResponse:
-    return problem(request, 409, "The resource was changed concurrently; retry the request", slug="conflict")
-
-
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Reached only for errors raised outside the request log middleware, which answers (and
     # logs) everything raised inside it.
@@ -162,34 +170,27 @@ def internal_error(scope: Scope) -> JSONResponse:
     return problem(Request(scope), 500, "An unexpected error occurred")
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """The database cannot be reached (refused, reset, timed out, pool exhausted): 503 with
-    ``Retry-After``. A value the database refuses as data (a NUL character, too long): 422, a
-    gap in the edge validation, logged as a warning. Any other database error stays a 500."""
-    first_line = (str(exc).splitlines() or [""])[0][:200]
-    if is_invalid_data(exc):
+async def _application_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApplicationError)
+    status, slug = next(APPLICATION_PROBLEMS[c] for c in type(exc).__mro__ if c in APPLICATION_PROBLEMS)
+    cause = exc.__cause__ or exc
+    first_line = (str(cause).splitlines() or [""])[0][:200]
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, DatabaseUnavailable):
+        request.state.error = f"{type(cause).__name__}: {first_line}"  # for the request log line
+        headers["Retry-After"] = str(getattr(request.app.state.settings, "retry_after_seconds", 5))
+    elif isinstance(exc, UnstorableValue):
         log.warning("database refused a value from %s %s: %s", request.method, request.url.path, first_line)
-        detail = "A value in the request cannot be stored (an invalid character, or too long)"
-        return problem(request, 422, detail, errors=[])
-    if not is_unavailable(exc):
-        raise exc
-    request.state.error = f"{type(exc).__name__}: {first_line}"  # for the request log line
-    retry_after = getattr(request.app.state.settings, "retry_after_seconds", 5)
-    return problem(
-        request,
-        503,
-        "The service cannot reach its database; try again shortly",
-        slug="service-unavailable",
-        headers={"Retry-After": str(retry_after)},
-    )
+        extra["errors"] = []
+    return problem(request, status, exc.detail, slug=slug, headers=headers, **extra)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for error_class in UNAVAILABLE_ERRORS:
-        app.add_exception_handler(error_class, _database_error)
+    app.add_exception_handler(ApplicationError, _application_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -1,84 +1,109 @@
-"""Backends for the catalog contract tests: the same assertions run against the in-memory fakes,
-SQLite and PostgreSQL, so a fake cannot drift from the real adapters."""
+"""The ``backend`` fixture: every context's repository and query contract tests run the same
+assertions against the in-memory fakes, SQLite and PostgreSQL, so a fake cannot drift from the
+SQL adapters. Each backend is the real container, on fakes or on a database; a new context's
+contract tests use it as they are (its ports come from the same container)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from application.ports import ItemQueries, UnitOfWorkFactory, UserQueries
+from application.catalog.ports import ItemQueries
+from application.identity.ports import UserQueries
 from domain.identity import User
+from infrastructure.container import Container
 from tests.conftest import build_container, empty_tables
-from tests.fakes import (
-    FakeClock,
-    FakeDatabase,
-    FakeItemQueries,
-    FakeState,
-    FakeUnitOfWorkFactory,
-    FakeUserQueries,
-)
+from tests.fakes import FakeClock, FakeDatabase
+from tests.fakes.container import Fakes
+
+# A stand-in for a table of a later context that refers to a row with ON DELETE RESTRICT, as
+# order lines will refer to items (and accounts to users).
+REFERRERS = {"items": "order lines", "users": "accounts"}
 
 
 @dataclass
 class Backend:
     name: str
-    uow: UnitOfWorkFactory
-    items: ItemQueries
-    users: UserQueries
+    container: Container
     clock: FakeClock
-    clear: Callable[[], Awaitable[None]]
     engine: AsyncEngine | None = None
     fake: FakeDatabase | None = None
+
+    @property
+    def uow(self) -> Any:
+        """The unit-of-work factory (``async with backend.uow() as uow``)."""
+        return self.container.core.uow()
+
+    @property
+    def users(self) -> UserQueries:
+        return self.container.identity.queries()  # type: ignore[no-any-return]
+
+    @property
+    def items(self) -> ItemQueries:
+        return self.container.catalog.queries()  # type: ignore[no-any-return]
+
+    async def clear(self) -> None:
+        """Empty every table (between the examples of a property test)."""
+        if self.fake is not None:
+            self.fake.reset()
+        else:
+            assert self.engine is not None
+            await empty_tables(self.engine)
 
     async def user(self, name: str, **flags: Any) -> int:
         now = self.clock.now()
         async with self.uow() as uow:
             user = await uow.users.add(
-                User(email=f"{name.lower()}@x.io", username=name, password_hash="h", created_at=now,
-                     updated_at=now, **flags)
-            )  # fmt: skip
+                User(
+                    email=f"{name.lower()}@x.io",
+                    username=name,
+                    password_hash="h",
+                    created_at=now,
+                    updated_at=now,
+                    **flags,
+                )
+            )
             await uow.commit()
         assert user.id is not None
         return user.id
 
+    async def refer_to(self, table: str, row_id: int) -> None:
+        """Make another context refer to ``table`` row ``row_id`` with ON DELETE RESTRICT."""
+        if self.fake is not None:
+            self.fake.state.references[(table, row_id)] = REFERRERS[table]
+            return
+        assert self.engine is not None
+        referrer = REFERRERS[table].replace(" ", "_")
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {referrer} (ref_id bigint NOT NULL, "
+                    f"CONSTRAINT fk_{referrer}_ref_id_{table} FOREIGN KEY (ref_id) "
+                    f"REFERENCES {table}(id) ON DELETE RESTRICT)"
+                )
+            )
+            await conn.execute(text(f"INSERT INTO {referrer} VALUES (:id)"), {"id": row_id})
+
 
 def _sql_backend(name: str, engine: AsyncEngine) -> Backend:
-    container = build_container(engine)
-
-    async def clear() -> None:
-        await empty_tables(engine)
-
-    return Backend(
-        name, container.core.uow(), container.catalog.queries(), container.identity.queries(), FakeClock(),
-        clear, engine=engine,
-    )  # fmt: skip
+    return Backend(name, build_container(engine), FakeClock(), engine=engine)
 
 
 def _fake_backend() -> Backend:
-    db = FakeDatabase()
-
-    async def clear() -> None:
-        db.state = FakeState()
-
-    return Backend(
-        "fake",
-        FakeUnitOfWorkFactory(db),
-        FakeItemQueries(db),
-        FakeUserQueries(db),
-        FakeClock(),
-        clear,
-        fake=db,
-    )
+    fakes = Fakes()
+    return Backend("fake", fakes.container, fakes.clock, fake=fakes.db)
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> Backend:
+    """Sync on purpose: it pulls the async engine fixtures in with ``getfixturevalue``. Tables a
+    test creates (``refer_to``) are dropped by the next test's ``empty_tables``."""
     if request.param == "fake":
         return _fake_backend()
-    if request.param == "sqlite":
-        return _sql_backend("sqlite", request.getfixturevalue("sqlite_db"))
-    return _sql_backend("postgres", request.getfixturevalue("db"))
+    return _sql_backend(
+        request.param, request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "db")
+    )

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application.catalog import ListItems, ListItemsQuery
-from application.pagination import CursorCodec
+from application.catalog import ListItemsQuery
+from application.pagination import PageParams
 from domain.catalog import Item
 from domain.identity import User
 from tests.integration.conftest import Backend
@@ -58,9 +58,9 @@ async def test_cursor_and_offset_walks_visit_every_match_once_in_order(
     backend: Backend, rows: list[tuple[str, str, int, bool]], limit: int, active_only: bool
 ) -> None:
     await _load(backend, rows)
-    list_items = ListItems(backend.items, CursorCodec("property-secret"))
+    list_items = backend.container.catalog.list_items()
     query = ListItemsQuery(is_active=True if active_only else None)
-    everything = await list_items(ListItemsQuery(is_active=None), limit=100)
+    everything = await list_items(ListItemsQuery(is_active=None), PageParams("created_at", limit=100))
     matching = [v for v in everything.items if v.is_active or not active_only]
     for sort in SORTS:
         field, descending = sort.lstrip("-"), sort.startswith("-")
@@ -68,7 +68,7 @@ async def test_cursor_and_offset_walks_visit_every_match_once_in_order(
         seen: list[int] = []
         cursor: str | None = None
         for _ in range(len(matching) + 2):
-            page = await list_items(query, sort=sort, limit=limit, cursor=cursor)
+            page = await list_items(query, PageParams(sort, limit=limit, cursor=cursor))
             assert page.total == len(matching)
             seen += [v.id for v in page.items]
             cursor = page.next_cursor
@@ -77,7 +77,7 @@ async def test_cursor_and_offset_walks_visit_every_match_once_in_order(
         assert seen == expected, (sort, limit)
         by_offset: list[int] = []
         for offset in range(0, len(matching) + limit, limit):
-            page = await list_items(query, sort=sort, limit=limit, offset=offset)
+            page = await list_items(query, PageParams(sort, limit=limit, offset=offset))
             by_offset += [v.id for v in page.items]
             assert (page.next_cursor is None) == (offset + limit >= len(matching))
         assert by_offset == expected, (sort, limit)
@@ -95,12 +95,12 @@ async def test_cursor_walk_survives_concurrent_inserts(
     """Rows inserted between pages never make the walk repeat or skip an item that was there
     from the start, and the walk stays in order."""
     await _load(backend, rows)
-    list_items = ListItems(backend.items, CursorCodec("property-secret"))
+    list_items = backend.container.catalog.list_items()
     query = ListItemsQuery(is_active=None)
-    original = {v.id for v in (await list_items(query, limit=100)).items}
+    original = {v.id for v in (await list_items(query, PageParams("created_at", limit=100))).items}
     field, descending = sort.lstrip("-"), sort.startswith("-")
     seen: list[Any] = []
-    page = await list_items(query, sort=sort, limit=limit)
+    page = await list_items(query, PageParams(sort, limit=limit))
     seen += page.items
     base = backend.clock.now()
     async with backend.uow() as uow:  # other clients insert while we walk
@@ -119,7 +119,7 @@ async def test_cursor_walk_survives_concurrent_inserts(
         await uow.commit()
     cursor = page.next_cursor
     while cursor is not None:
-        page = await list_items(query, sort=sort, limit=limit, cursor=cursor)
+        page = await list_items(query, PageParams(sort, limit=limit, cursor=cursor))
         seen += page.items
         cursor = page.next_cursor
     ids = [v.id for v in seen]

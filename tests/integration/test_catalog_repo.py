@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from application.catalog import BatchCreateItems
+from application.catalog.views import ItemFilter
 from application.common import Actor
 from application.pagination import PageRequest, Sort
-from application.views import ItemFilter
 from domain.catalog import Item
 from domain.errors import AlreadyExists, Conflict
 from domain.identity import User
@@ -70,7 +69,7 @@ async def test_update_replaces_tags_and_tags_are_shared(backend: Backend) -> Non
     async with backend.uow() as uow:
         item = await uow.items.get(first, for_update=True)
         assert item is not None
-        item.change(backend.clock.now(), tags=["y", "z"], price="2.50", title="A2")
+        item.revise(backend.clock.now(), tags=["y", "z"], price="2.50", title="A2")
         await uow.items.update(item)
         await uow.commit()
     view = await backend.items.get(first)
@@ -81,15 +80,18 @@ async def test_update_replaces_tags_and_tags_are_shared(backend: Backend) -> Non
         assert (await uow.tags.ensure(["y", "new"])).keys() == {"y", "new"}
         ids = await uow.tags.ensure(["y", "new"])
         assert len(set(ids.values())) == 2
-    assert second
+    untouched = await backend.items.get(second)  # the shared tag "y" still labels B
+    assert untouched is not None and untouched.tags == ["y"]
 
 
 async def test_delete_and_deactivate_owned_by(backend: Backend) -> None:
     alice, bob = await backend.user("alice"), await backend.user("bob")
     a1, a2, b1 = await store(
-        backend, new_item(backend, alice, "A1", tags=["t"]), new_item(backend, alice, "A2"),
+        backend,
+        new_item(backend, alice, "A1", tags=["t"]),
+        new_item(backend, alice, "A2"),
         new_item(backend, bob, "B1"),
-    )  # fmt: skip
+    )
     async with backend.uow() as uow:
         await uow.items.delete(a1)
         assert await uow.items.deactivate_owned_by(alice, backend.clock.now()) == 1
@@ -107,7 +109,7 @@ async def test_batch_savepoints_keep_good_elements_only(backend: Backend) -> Non
         {"title": "Bad", "price": "-1"},
         {"title": "Fine", "price": 3.5},
     ]
-    result = await BatchCreateItems(backend.uow, backend.clock)(Actor(owner), elements)
+    result = await backend.container.catalog.batch_create_items()(Actor(owner), elements)
     assert (result.created, result.failed) == (2, 2)
     page = await backend.items.list(ItemFilter(is_active=None), PageRequest(Sort("title"), limit=10))
     assert [(v.title, str(v.price)) for v in page.items] == [("Fine", "3.50"), ("Good", "1.00")]
@@ -162,8 +164,12 @@ async def test_filters_match_a_python_reference(backend: Backend) -> None:
 async def test_stats_match_python(backend: Backend) -> None:
     empty = await backend.items.stats()
     assert (empty.total_items, empty.active_items, empty.avg_price, empty.min_price, empty.max_price) == (
-        0, 0, None, None, None,
-    )  # fmt: skip
+        0,
+        0,
+        None,
+        None,
+        None,
+    )
     await _random_catalog(backend, 11)
     views = (
         await backend.items.list(ItemFilter(is_active=None), PageRequest(Sort("price"), limit=100))
@@ -188,6 +194,47 @@ async def test_stats_match_python(backend: Backend) -> None:
     assert [(u.user_id, u.item_count) for u in users.top_users] == sorted(
         per_user.items(), key=lambda kv: (-kv[1], kv[0])
     )
+
+
+async def test_a_referenced_item_cannot_be_deleted(backend: Backend) -> None:
+    """The hook the ordering context relies on: its order lines refer to items with ON DELETE
+    RESTRICT; the unit of work (or the fake, alike) turns the violation into ``Conflict``
+    naming what refers to the item, and nothing is deleted."""
+    owner = await backend.user("alice")
+    (item_id,) = await store(backend, new_item(backend, owner, "Ref"))
+    await backend.refer_to("items", item_id)
+    with pytest.raises(Conflict) as refused:
+        async with backend.uow() as uow:
+            await uow.items.delete(item_id)
+            await uow.commit()
+    assert refused.value.detail.startswith("Item is still referenced by")
+    if backend.name != "sqlite":  # SQLite names no constraint: it knows only the schema's own keys
+        assert "order lines" in refused.value.detail
+    assert await backend.items.get(item_id) is not None
+
+
+async def test_hard_delete_of_a_user_cascades_to_items_and_tags(backend: Backend) -> None:
+    alice, bob = await backend.user("alice"), await backend.user("bob")
+    await store(backend, new_item(backend, alice, "A", tags=["x"]), new_item(backend, bob, "B", tags=["x"]))
+    async with backend.uow() as uow:
+        await uow.users.delete(alice)
+        await uow.commit()
+    page = await backend.items.list(ItemFilter(is_active=None), PageRequest(Sort("title"), limit=10))
+    assert [v.title for v in page.items] == ["B"]
+    tags = await backend.items.tags(PageRequest(Sort("name"), limit=10))
+    assert [(t.name, t.item_count) for t in tags.items] == [("x", 1)]
+
+
+async def test_hard_delete_of_a_user_whose_item_is_referenced_is_refused(backend: Backend) -> None:
+    alice = await backend.user("alice")
+    (item_id,) = await store(backend, new_item(backend, alice, "Sold"))
+    await backend.refer_to("items", item_id)
+    with pytest.raises(Conflict):
+        async with backend.uow() as uow:
+            await uow.users.delete(alice)
+            await uow.commit()
+    assert await backend.items.get(item_id) is not None
+    assert await backend.users.private_view(alice) is not None
 
 
 # --- PostgreSQL only ------------------------------------------------------------------------------
@@ -250,9 +297,14 @@ async def test_concurrent_creation_of_the_same_new_tag(db: AsyncEngine) -> None:
     async def create(i: int) -> int | None:
         async with uow_factory() as uow:
             item = await uow.items.add(
-                Item.new(title=f"t{i}", price="1", owner_id=owner.id, now=now + timedelta(seconds=i),
-                         tags=["brand-new", f"own-{i}"])
-            )  # fmt: skip
+                Item.new(
+                    title=f"t{i}",
+                    price="1",
+                    owner_id=owner.id,
+                    now=now + timedelta(seconds=i),
+                    tags=["brand-new", f"own-{i}"],
+                )
+            )
             await asyncio.sleep(0.05)  # keep every transaction open while the others insert the tag
             await uow.commit()
             return item.id
@@ -267,28 +319,3 @@ async def test_concurrent_creation_of_the_same_new_tag(db: AsyncEngine) -> None:
             )
             == 5
         )
-
-
-async def test_delete_of_a_referenced_item_is_a_conflict(db: AsyncEngine) -> None:
-    """The hook the ordering context relies on: its order lines reference items with ON DELETE
-    RESTRICT, and the repository turns the violation into ``Conflict``."""
-    container = build_container(db)
-    backend_uow = container.core.uow()
-    now = container.core.clock().now()
-    async with backend_uow() as uow:
-        owner = await uow.users.add(User(email="r@x.io", username="ref", password_hash="h",
-                                         created_at=now, updated_at=now))  # fmt: skip
-        item = await uow.items.add(Item.new(title="Ref", price="1", owner_id=owner.id or 0, now=now))
-        await uow.commit()
-    async with db.begin() as conn:
-        await conn.execute(
-            text("CREATE TABLE fake_order_lines (item_id bigint REFERENCES items(id) ON DELETE RESTRICT)")
-        )
-        await conn.execute(text("INSERT INTO fake_order_lines VALUES (:i)"), {"i": item.id})
-    try:
-        async with backend_uow() as uow:
-            with pytest.raises(Conflict):
-                await uow.items.delete(item.id or 0)
-    finally:
-        async with db.begin() as conn:
-            await conn.execute(text("DROP TABLE fake_order_lines"))

@@ -3,38 +3,18 @@ SQLite and PostgreSQL, so the fakes the unit tests trust cannot drift from the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from application.identity.views import UserFilter
 from application.pagination import PageRequest, Sort
-from application.views import UserFilter
 from domain.errors import AlreadyExists
 from domain.identity import Profile, User
-from infrastructure.persistence.database import create_session_factory, read_engine
-from infrastructure.persistence.identity import SqlUserQueries
-from infrastructure.persistence.uow import SqlUnitOfWorkFactory
-from tests.fakes import FakeDatabase, FakeUnitOfWorkFactory, FakeUserQueries
+from tests.integration.conftest import Backend
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@dataclass
-class Backend:
-    uow: Any
-    queries: Any
-
-
-@pytest.fixture(params=["fake", "sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> Backend:
-    """Sync on purpose: it pulls the async engine fixtures in with ``getfixturevalue``."""
-    if request.param == "fake":
-        db = FakeDatabase()
-        return Backend(FakeUnitOfWorkFactory(db), FakeUserQueries(db))
-    engine = request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "db")
-    return Backend(SqlUnitOfWorkFactory(create_session_factory(engine)), SqlUserQueries(read_engine(engine)))
 
 
 def _user(name: str, **extra: Any) -> User:
@@ -107,7 +87,8 @@ async def test_update_including_profile(backend: Backend) -> None:
         async with backend.uow() as uow:
             user = await uow.users.get(ann.id)
             assert user is not None
-            user.change(T0 + timedelta(days=1), full_name="Ann", profile=profile)
+            user.edit(T0 + timedelta(days=1), full_name="Ann")
+            user.replace_profile(T0 + timedelta(days=1), profile)
             await uow.users.update(user)
             await uow.commit()
         async with backend.uow() as uow:
@@ -154,20 +135,20 @@ async def test_queries_view_list_and_stats(backend: Backend) -> None:
         *(_user(f"user{i}", at=T0 + timedelta(minutes=i % 3), is_active=i % 2 == 0) for i in range(8)),
         _user("gone", is_deleted=True),
     )
-    assert await backend.queries.private_view(users[-1].id) is None
-    view = await backend.queries.private_view(users[0].id)
+    assert await backend.users.private_view(users[-1].id) is None
+    view = await backend.users.private_view(users[0].id)
     assert view is not None and view.username == "user0"
     for sort in (Sort("created_at"), Sort("created_at", True), Sort("username", True)):
         seen, after = [], None
         while True:
-            found = await backend.queries.list(UserFilter(), PageRequest(sort, 3, 0, after))
+            found = await backend.users.list(UserFilter(), PageRequest(sort, 3, 0, after))
             seen += [u.id for u in found.items]
             assert found.total == 8
             if found.next_key is None:
                 break
             after = found.next_key
         assert len(set(seen)) == 8
-    active = await backend.queries.list(UserFilter(is_active=True, q="USER"), PageRequest(Sort("email"), 10))
+    active = await backend.users.list(UserFilter(is_active=True, q="USER"), PageRequest(Sort("email"), 10))
     assert [u.username for u in active.items] == ["user0", "user2", "user4", "user6"]
-    stats = await backend.queries.stats()
+    stats = await backend.users.stats()
     assert (stats.total_users, stats.active_users) == (8, 4)

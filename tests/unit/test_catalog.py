@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
 from application import catalog
-from application.common import Actor, TransientConflict
-from application.identity import DeleteUser, GetUserStats
-from application.pagination import CursorCodec
-from domain.catalog import Item, normalise_tags, parse_money, parse_price
+from application.catalog.use_cases import if_match_ok
+from application.catalog.views import ItemView
+from application.common import Actor
+from application.errors import TransientConflict
+from application.pagination import Page, PageParams
+from domain.catalog import Item, normalise_tags, parse_price
 from domain.errors import (
     AlreadyExists,
     BadRequest,
@@ -22,65 +23,66 @@ from domain.errors import (
     PreconditionFailed,
 )
 from domain.identity import User
-from tests.fakes import (
-    FakeClock,
-    FakeDatabase,
-    FakeItemQueries,
-    FakeUnitOfWorkFactory,
-    FakeUserQueries,
-)
+from domain.money import parse_money
+from tests.fakes.container import Fakes
 
 
-@dataclass
-class Env:
-    db: FakeDatabase
-    uow: FakeUnitOfWorkFactory
-    clock: FakeClock
-    queries: FakeItemQueries
-    cursors: CursorCodec
+class Env(Fakes):
+    """The container on fakes, with helpers for the catalog's use cases."""
 
     def user(self, name: str, **flags: object) -> Actor:
         user_id = self.db.state.new_id("users")
         now = self.clock.now()
         self.db.state.users[user_id] = User(
-            email=f"{name}@x.io", username=name, password_hash="h", id=user_id, created_at=now,
-            updated_at=now, **flags,  # type: ignore[arg-type]
-        )  # fmt: skip
+            email=f"{name}@x.io",
+            username=name,
+            password_hash="h",
+            id=user_id,
+            created_at=now,
+            updated_at=now,
+            **flags,  # type: ignore[arg-type]
+        )
         return Actor(user_id, is_superuser=bool(flags.get("is_superuser")))
 
     @property
     def create(self) -> catalog.CreateItem:
-        return catalog.CreateItem(self.uow, self.queries, self.clock)
+        return self.catalog.create_item()
 
     @property
     def replace(self) -> catalog.ReplaceItem:
-        return catalog.ReplaceItem(self.uow, self.queries, self.clock)
+        return self.catalog.replace_item()
 
     @property
     def patch(self) -> catalog.PatchItem:
-        return catalog.PatchItem(self.uow, self.queries, self.clock)
+        return self.catalog.patch_item()
 
     @property
     def delete(self) -> catalog.DeleteItem:
-        return catalog.DeleteItem(self.uow)
+        return self.catalog.delete_item()
 
     @property
     def transfer(self) -> catalog.TransferItem:
-        return catalog.TransferItem(self.uow, self.queries, self.clock)
+        return self.catalog.transfer_item()
 
     @property
     def batch(self) -> catalog.BatchCreateItems:
-        return catalog.BatchCreateItems(self.uow, self.clock)
+        return self.catalog.batch_create_items()
 
-    @property
-    def list(self) -> catalog.ListItems:
-        return catalog.ListItems(self.queries, self.cursors)
+    async def list(
+        self,
+        query: catalog.ListItemsQuery,
+        *,
+        sort: str = "created_at",
+        limit: int = 20,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> Page[ItemView]:
+        return await self.catalog.list_items()(query, PageParams(sort, limit, offset, cursor))
 
 
 @pytest.fixture
 def env() -> Env:
-    db = FakeDatabase()
-    return Env(db, FakeUnitOfWorkFactory(db), FakeClock(), FakeItemQueries(db), CursorCodec("secret"))
+    return Env()
 
 
 def cmd(title: str = "Lamp", price: object = "19.90", **extra: object) -> catalog.CreateItemCommand:
@@ -131,9 +133,9 @@ def test_tags_are_lowercased_deduplicated_sorted_and_bounded() -> None:
 def test_item_change_bumps_updated_at_only_on_a_real_change(env: Env) -> None:
     now = env.clock.now()
     item = Item.new(title="A", price="1", owner_id=1, now=now, tags=["x"])
-    assert not item.change(env.clock.now(), title="A", price=Decimal("1.00"), tags=["X"])
+    assert not item.revise(env.clock.now(), title="A", price=Decimal("1.00"), tags=["X"])
     assert item.updated_at == now
-    assert item.change(env.clock.now(), price="2")
+    assert item.revise(env.clock.now(), price="2")
     assert item.updated_at != now
 
 
@@ -145,7 +147,7 @@ async def test_create_item_normalises_and_is_readable(env: Env) -> None:
     view = await env.create(alice, cmd(tags=["Home", "light", "home"], description="Warm"))
     assert view.owner.username == "alice" and view.owner.id == alice.user_id
     assert view.price == Decimal("19.90") and view.tags == ["home", "light"]
-    assert await catalog.GetItem(env.queries)(view.id) == view
+    assert await env.catalog.get_item()(view.id) == view
     assert set(env.db.state.tags) == {"home", "light"}
 
 
@@ -175,7 +177,7 @@ async def test_create_rejects_bad_input(env: Env) -> None:
 
 async def test_get_unknown_item_is_not_found(env: Env) -> None:
     with pytest.raises(NotFound):
-        await catalog.GetItem(env.queries)(42)
+        await env.catalog.get_item()(42)
 
 
 # --- replace / patch: ownership and If-Match ---------------------------------------------------
@@ -213,18 +215,18 @@ async def test_if_match_guards_replace_patch_and_delete(env: Env) -> None:
         await env.delete(alice, item.id, if_match=first)
     with pytest.raises(PreconditionFailed):  # weak tags never match strongly
         await env.patch(alice, item.id, catalog.PatchItemCommand(price="6"), if_match="W/" + changed.etag)
-    assert (await catalog.GetItem(env.queries)(item.id)).price == Decimal("5.00")
+    assert (await env.catalog.get_item()(item.id)).price == Decimal("5.00")
     ok = await env.patch(alice, item.id, catalog.PatchItemCommand(price="6"), if_match=f'"x", {changed.etag}')
     assert ok.price == Decimal("6.00")
     assert (await env.patch(alice, item.id, catalog.PatchItemCommand(price="7"), if_match="*")).price == 7
 
 
 def test_if_match_parsing() -> None:
-    assert catalog.if_match_ok(None, '"a"')
-    assert catalog.if_match_ok("*", '"a"')
-    assert catalog.if_match_ok('"b", "a"', '"a"')
-    assert not catalog.if_match_ok('W/"a"', '"a"')
-    assert not catalog.if_match_ok('"b"', '"a"')
+    assert if_match_ok(None, '"a"')
+    assert if_match_ok("*", '"a"')
+    assert if_match_ok('"b", "a"', '"a"')
+    assert not if_match_ok('W/"a"', '"a"')
+    assert not if_match_ok('"b"', '"a"')
 
 
 async def test_replace_sets_every_field_and_patch_only_given_ones(env: Env) -> None:
@@ -258,7 +260,7 @@ async def test_delete_and_the_order_reference_conflict(env: Env) -> None:
     kept, gone = await env.create(alice, cmd("Kept")), await env.create(alice, cmd("Gone"))
     await env.delete(alice, gone.id)
     assert gone.id not in env.db.state.items
-    env.db.state.item_references.add(kept.id)
+    env.db.state.references[("items", kept.id)] = "order lines"
     with pytest.raises(Conflict):
         await env.delete(alice, kept.id)
     assert kept.id in env.db.state.items
@@ -377,20 +379,21 @@ async def test_user_items_and_soft_delete_deactivates_items(env: Env) -> None:
     await env.create(alice, cmd("One"))
     await env.create(alice, cmd("Two", is_active=False))
     await env.create(bob, cmd("Three"))
-    user_items = catalog.ListUserItems(FakeUserQueries(env.db), env.list)
-    page = await user_items(alice.user_id)
+    user_items = env.catalog.list_user_items()
+    first = PageParams("created_at")
+    page = await user_items(alice.user_id, first)
     assert [v.title for v in page.items] == ["One"] and page.total == 1
     with pytest.raises(NotFound):
-        await user_items(999)
-    await DeleteUser(env.uow, env.clock)(alice, alice.user_id)
+        await user_items(999, first)
+    await env.identity.delete_user()(alice, alice.user_id)
     assert not any(i.is_active for i in env.db.state.items.values() if i.owner_id == alice.user_id)
     assert all(i.is_active for i in env.db.state.items.values() if i.owner_id == bob.user_id)
     with pytest.raises(NotFound):
-        await user_items(alice.user_id)
+        await user_items(alice.user_id, first)
 
 
 async def test_tags_and_stats(env: Env) -> None:
-    stats = catalog.GetItemStats(env.queries)
+    stats = env.catalog.item_stats()
     empty = await stats()
     assert (empty.total_items, empty.avg_price, empty.min_price, empty.max_price, empty.top_tags) == (
         0, None, None, None, [],
@@ -403,23 +406,25 @@ async def test_tags_and_stats(env: Env) -> None:
     assert (found.total_items, found.active_items) == (3, 2)
     assert (found.avg_price, found.min_price, found.max_price) == (Decimal("1.50"), 1, 2)
     assert [(t.name, t.item_count) for t in found.top_tags] == [("x", 3), ("y", 1), ("z", 1)]
-    tags = await catalog.ListTags(env.queries, env.cursors)(sort="-item_count", limit=2)
+    tags = await env.catalog.list_tags()(PageParams("-item_count", limit=2))
     assert [(t.name, t.item_count) for t in tags.items] == [("x", 3), ("z", 1)] and tags.total == 3
-    user_stats = await GetUserStats(FakeUserQueries(env.db))()
+    user_stats = await env.identity.user_stats()()
     assert [(u.username, u.item_count) for u in user_stats.top_users] == [("alice", 2), ("bob", 1)]
 
 
 async def test_transient_conflicts_are_retried_as_a_whole(env: Env) -> None:
     alice = env.user("alice")
-    env.db.transient_failures = 2
+    env.db.fail("commit", 2)
     view = await env.create(alice, cmd("Lamp", tags=["x"]))
-    assert view.title == "Lamp" and len(env.db.state.items) == 1 and env.db.transient_failures == 0
-    env.db.transient_failures = 1
+    assert view.title == "Lamp" and len(env.db.state.items) == 1 and env.db.commits == 1
+    env.db.statements.clear()
+    env.db.fail("items.add", 1)  # inside the first element's savepoint: the whole batch reruns
     result = await env.batch(alice, [{"title": "A", "price": 1}, {"title": "lamp", "price": 1}])
     assert (result.created, result.failed) == (1, 1) and len(env.db.state.items) == 2
-    env.db.transient_failures = 1
+    assert [s.name for s in env.db.statements].count("items.add") == 3  # A lost, A, lamp
+    env.db.fail("items.get", 1)
     assert (await env.patch(alice, view.id, catalog.PatchItemCommand(price="3"))).price == 3
-    env.db.transient_failures = 3  # every attempt loses: the caller gets a 409 conflict
+    env.db.fail("commit", 3)  # every attempt loses: the caller gets a 409 conflict
     with pytest.raises(TransientConflict):
         await env.create(alice, cmd("Never"))
     assert len(env.db.state.items) == 2

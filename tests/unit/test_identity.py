@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from application import identity
 from application.common import Actor
-from application.pagination import CursorCodec
-from application.views import UserFilter
+from application.identity.views import UserFilter
+from application.pagination import PageParams
 from domain.errors import (
     AlreadyExists,
     BadRequest,
@@ -20,33 +18,19 @@ from domain.errors import (
     Unauthorized,
 )
 from domain.identity import Profile
-from tests.fakes import (
-    FakeClock,
-    FakeDatabase,
-    FakeHasher,
-    FakeTokens,
-    FakeUnitOfWorkFactory,
-    FakeUserQueries,
-)
+from tests.fakes.container import Fakes
 
 
-@dataclass
-class World:
-    db: FakeDatabase
-    clock: FakeClock
-    hasher: FakeHasher
-    tokens: FakeTokens
-    uow: FakeUnitOfWorkFactory
-    queries: FakeUserQueries
-    cursors: CursorCodec
+class World(Fakes):
+    """The container on fakes, with helpers for identity's use cases."""
 
     @property
     def sign_up(self) -> identity.SignUp:
-        return identity.SignUp(self.uow, self.hasher, self.clock)
+        return self.identity.sign_up()
 
     @property
     def login(self) -> identity.IssueToken:
-        return identity.IssueToken(self.uow, self.hasher, self.tokens, self.clock)
+        return self.identity.issue_token()
 
     async def user(self, name: str, *, superuser: bool = False, password: str = "password-1") -> Actor:
         view = await self.sign_up(
@@ -57,11 +41,7 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    db = FakeDatabase()
-    return World(
-        db, FakeClock(), FakeHasher(), FakeTokens(), FakeUnitOfWorkFactory(db), FakeUserQueries(db),
-        CursorCodec("unit-secret"),
-    )  # fmt: skip
+    return World()
 
 
 # --- sign-up ---------------------------------------------------------------------------------------
@@ -123,10 +103,8 @@ async def test_unknown_user_and_wrong_password_fail_alike_and_unknown_still_chec
 async def test_inactive_and_deleted_users_cannot_log_in(world: World) -> None:
     admin = await world.user("root", superuser=True)
     ann, bob = await world.user("ann"), await world.user("bob")
-    await identity.UpdateUser(world.uow, world.hasher, world.clock)(
-        admin, ann.user_id, identity.UpdateUserCommand(is_active=False)
-    )
-    await identity.DeleteUser(world.uow, world.clock)(bob, bob.user_id)
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    await world.identity.delete_user()(bob, bob.user_id)
     for name in ("ann", "bob"):
         with pytest.raises(Forbidden):
             await world.login(name, "password-1")
@@ -168,24 +146,22 @@ async def test_login_rehashes_outdated_hash(world: World) -> None:
 
 async def test_authenticate(world: World) -> None:
     actor = await world.user("ann")
-    auth = identity.Authenticate(world.tokens, world.queries)
+    auth = world.identity.authenticate()
     assert (await auth(world.tokens.issue(actor.user_id))).id == actor.user_id
     with pytest.raises(Unauthorized):
         await auth("garbage")
     with pytest.raises(Unauthorized):
         await auth(world.tokens.issue(999))
-    await identity.DeleteUser(world.uow, world.clock)(actor, actor.user_id)
+    await world.identity.delete_user()(actor, actor.user_id)
     with pytest.raises(Unauthorized):
         await auth(world.tokens.issue(actor.user_id))
 
 
 async def test_authenticate_inactive_is_forbidden(world: World) -> None:
     admin, ann = await world.user("root", superuser=True), await world.user("ann")
-    await identity.UpdateUser(world.uow, world.hasher, world.clock)(
-        admin, ann.user_id, identity.UpdateUserCommand(is_active=False)
-    )
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
     with pytest.raises(Forbidden):
-        await identity.Authenticate(world.tokens, world.queries)(world.tokens.issue(ann.user_id))
+        await world.identity.authenticate()(world.tokens.issue(ann.user_id))
 
 
 # --- self service --------------------------------------------------------------------------------
@@ -194,7 +170,7 @@ async def test_authenticate_inactive_is_forbidden(world: World) -> None:
 async def test_update_me_plain_fields_without_password(world: World) -> None:
     ann = await world.user("ann")
     before = world.db.state.users[ann.user_id].updated_at
-    view = await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+    view = await world.identity.update_me()(
         ann, identity.UpdateUserCommand(full_name="Ann B", username="ann_b")
     )
     assert (view.full_name, view.username) == ("Ann B", "ann_b")
@@ -214,13 +190,13 @@ async def test_email_or_password_change_needs_current_password(
 ) -> None:
     ann = await world.user("ann")
     with pytest.raises(Forbidden):
-        await identity.UpdateMe(world.uow, world.hasher, world.clock)(ann, cmd)
+        await world.identity.update_me()(ann, cmd)
     assert world.db.state.users[ann.user_id].email == "ann@example.com"
 
 
 async def test_password_change_with_current_password(world: World) -> None:
     ann = await world.user("ann")
-    await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+    await world.identity.update_me()(
         ann, identity.UpdateUserCommand(password="new-password", current_password="password-1")
     )
     assert await world.login("ann", "new-password")
@@ -228,7 +204,7 @@ async def test_password_change_with_current_password(world: World) -> None:
 
 async def test_update_me_cannot_set_admin_flags(world: World) -> None:
     ann = await world.user("ann")
-    view = await identity.UpdateMe(world.uow, world.hasher, world.clock)(
+    view = await world.identity.update_me()(
         ann, identity.UpdateUserCommand(is_superuser=True, is_active=False)
     )
     assert not view.is_superuser and view.is_active
@@ -238,14 +214,12 @@ async def test_update_me_to_taken_username_conflicts(world: World) -> None:
     ann = await world.user("ann")
     await world.user("bob")
     with pytest.raises(AlreadyExists):
-        await identity.UpdateMe(world.uow, world.hasher, world.clock)(
-            ann, identity.UpdateUserCommand(username="BOB")
-        )
+        await world.identity.update_me()(ann, identity.UpdateUserCommand(username="BOB"))
 
 
 async def test_replace_profile_creates_then_replaces(world: World) -> None:
     ann = await world.user("ann")
-    replace = identity.ReplaceProfile(world.uow, world.clock)
+    replace = world.identity.replace_profile()
     view = await replace(ann, Profile(bio="hi", avatar_url="https://x.io/a.png"))
     assert view.profile is not None and view.profile.bio == "hi"
     view = await replace(ann, Profile(bio=None, avatar_url=None))
@@ -254,11 +228,11 @@ async def test_replace_profile_creates_then_replaces(world: World) -> None:
 
 async def test_soft_delete_self(world: World) -> None:
     ann = await world.user("ann")
-    await identity.DeleteUser(world.uow, world.clock)(ann, ann.user_id)
+    await world.identity.delete_user()(ann, ann.user_id)
     stored = world.db.state.users[ann.user_id]
     assert stored.is_deleted and stored.deleted_at is not None and not stored.is_active
     with pytest.raises(NotFound):
-        await identity.GetUser(world.queries)(ann.user_id)
+        await world.identity.get_user()(ann.user_id)
 
 
 # --- superuser administration -------------------------------------------------------------------
@@ -267,23 +241,21 @@ async def test_soft_delete_self(world: World) -> None:
 async def test_plain_users_are_forbidden_admin_use_cases(world: World) -> None:
     ann, bob = await world.user("ann"), await world.user("bob")
     with pytest.raises(Forbidden):
-        await identity.ListUsers(world.queries, world.cursors)(ann, UserFilter())
+        await world.identity.list_users()(ann, UserFilter(), PageParams("created_at"))
     with pytest.raises(Forbidden):
-        await identity.UpdateUser(world.uow, world.hasher, world.clock)(
-            ann, bob.user_id, identity.UpdateUserCommand(is_superuser=True)
-        )
+        await world.identity.update_user()(ann, bob.user_id, identity.UpdateUserCommand(is_superuser=True))
     with pytest.raises(Forbidden):
-        await identity.DeleteUser(world.uow, world.clock)(ann, bob.user_id)
+        await world.identity.delete_user()(ann, bob.user_id)
     with pytest.raises(Forbidden):
-        await identity.DeleteUser(world.uow, world.clock)(ann, ann.user_id, hard=True)
+        await world.identity.delete_user()(ann, ann.user_id, hard=True)
     with pytest.raises(Forbidden):
-        await identity.ActivateUsers(world.uow, world.clock)(ann, [bob.user_id])
+        await world.identity.activate_users()(ann, [bob.user_id])
     assert not world.db.state.users[bob.user_id].is_superuser
 
 
 async def test_admin_update_sets_flags_without_current_password(world: World) -> None:
     admin, ann = await world.user("root", superuser=True), await world.user("ann")
-    view = await identity.UpdateUser(world.uow, world.hasher, world.clock)(
+    view = await world.identity.update_user()(
         admin, ann.user_id, identity.UpdateUserCommand(is_superuser=True, email="ann2@example.com")
     )
     assert view.is_superuser and view.email == "ann2@example.com"
@@ -292,56 +264,56 @@ async def test_admin_update_sets_flags_without_current_password(world: World) ->
 async def test_admin_update_unknown_user(world: World) -> None:
     admin = await world.user("root", superuser=True)
     with pytest.raises(NotFound):
-        await identity.UpdateUser(world.uow, world.hasher, world.clock)(
-            admin, 999, identity.UpdateUserCommand()
-        )
+        await world.identity.update_user()(admin, 999, identity.UpdateUserCommand())
 
 
 async def test_hard_delete_removes_the_user(world: World) -> None:
     admin, ann = await world.user("root", superuser=True), await world.user("ann")
-    await identity.DeleteUser(world.uow, world.clock)(admin, ann.user_id, hard=True)
+    await world.identity.delete_user()(admin, ann.user_id, hard=True)
     assert ann.user_id not in world.db.state.users
     with pytest.raises(NotFound):
-        await identity.DeleteUser(world.uow, world.clock)(admin, ann.user_id, hard=True)
+        await world.identity.delete_user()(admin, ann.user_id, hard=True)
 
 
 async def test_bulk_activate_counts_only_changed_live_users(world: World) -> None:
     admin = await world.user("root", superuser=True)
     users = [await world.user(f"usr{i}") for i in range(4)]
-    update = identity.UpdateUser(world.uow, world.hasher, world.clock)
+    update = world.identity.update_user()
     for actor in users[:3]:
         await update(admin, actor.user_id, identity.UpdateUserCommand(is_active=False))
-    await identity.DeleteUser(world.uow, world.clock)(admin, users[2].user_id)
+    await world.identity.delete_user()(admin, users[2].user_id)
     ids = [u.user_id for u in users] + [999]
-    assert await identity.ActivateUsers(world.uow, world.clock)(admin, ids) == 2
+    assert await world.identity.activate_users()(admin, ids) == 2
     with pytest.raises(InvalidInput):
-        await identity.ActivateUsers(world.uow, world.clock)(admin, list(range(1, 1002)))
+        await world.identity.activate_users()(admin, list(range(1, 1002)))
 
 
 async def test_list_users_filters_sorts_and_walks_cursor(world: World) -> None:
     admin = await world.user("root", superuser=True)
     for i in range(7):
         await world.user(f"user{i}")
-    list_users = identity.ListUsers(world.queries, world.cursors)
-    page = await list_users(admin, UserFilter(q="USER"), sort="-username", limit=3)
+    list_users = world.identity.list_users()
+    page = await list_users(admin, UserFilter(q="USER"), PageParams("-username", limit=3))
     seen = [u.username for u in page.items]
     while page.next_cursor:
         page = await list_users(
-            admin, UserFilter(q="USER"), sort="-username", limit=3, cursor=page.next_cursor
+            admin, UserFilter(q="USER"), PageParams("-username", limit=3, cursor=page.next_cursor)
         )
         seen += [u.username for u in page.items]
     assert seen == [f"user{i}" for i in range(6, -1, -1)]
     assert page.total == 7
+    first = await list_users(admin, UserFilter(q="user"), PageParams("created_at", limit=3))
+    assert first.next_cursor
     with pytest.raises(BadRequest):  # a cursor is bound to its filter
-        first = await list_users(admin, UserFilter(q="user"), limit=3)
-        assert first.next_cursor
-        await list_users(admin, UserFilter(q="other"), limit=3, cursor=first.next_cursor)
+        await list_users(
+            admin, UserFilter(q="other"), PageParams("created_at", limit=3, cursor=first.next_cursor)
+        )
     with pytest.raises(InvalidInput):
-        await list_users(admin, UserFilter(), sort="password_hash")
+        await list_users(admin, UserFilter(), PageParams("password_hash"))
 
 
 async def test_create_superuser_creates_then_promotes(world: World) -> None:
-    create = identity.CreateSuperuser(world.uow, world.sign_up, world.clock)
+    create = world.identity.create_superuser()
     view, created = await create(identity.SignUpCommand("root@example.com", "root", "password-1"))
     assert created and view.is_superuser
     ann = await world.user("ann")
@@ -353,9 +325,7 @@ async def test_user_stats(world: World) -> None:
     admin = await world.user("root", superuser=True)
     ann, _ = await world.user("ann"), await world.user("bob")
     carl = await world.user("carl")
-    await identity.UpdateUser(world.uow, world.hasher, world.clock)(
-        admin, ann.user_id, identity.UpdateUserCommand(is_active=False)
-    )
-    await identity.DeleteUser(world.uow, world.clock)(carl, carl.user_id)
-    stats = await identity.GetUserStats(world.queries)()
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    await world.identity.delete_user()(carl, carl.user_id)
+    stats = await world.identity.user_stats()()
     assert (stats.total_users, stats.active_users) == (3, 2)

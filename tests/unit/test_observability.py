@@ -1,26 +1,18 @@
-"""Logging format, metrics aggregation across worker processes, and the classification of
-database errors (no database, no HTTP)."""
+"""Logging format, metrics rendering and the request log (no database, no processes)."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
-from sqlalchemy import exc as sa_exc
 
 from infrastructure.observability import metrics
 from infrastructure.observability.logs import formatter, get_logger
-from infrastructure.persistence.database import is_invalid_data, is_unavailable
 from infrastructure.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,110 +105,11 @@ def test_cors_origins_accept_a_comma_separated_list_or_json(monkeypatch: pytest.
 
 # --- metrics across worker processes -----------------------------------------------------------
 
-WORKER = textwrap.dedent(
-    """
-    import os, sys
-    from infrastructure.observability import metrics
-    requests = int(sys.argv[1])
-    for _ in range(requests):
-        metrics.HTTP_REQUESTS.labels("GET", "/api/v1/users/{user_id}", "200").inc()
-        metrics.HTTP_DURATION.labels("GET", "/api/v1/users/{user_id}", "200").observe(0.01)
-    metrics.LOGIN_FAILURES.inc()
-    metrics.DB_SLOW_QUERIES.inc(2)
-    metrics.DB_POOL_CHECKED_OUT.set(requests)
-    metrics.DB_POOL_IDLE.set(1)
-    print(os.getpid())
-    """
-)
-
-
-def test_multiprocess_mode_sums_every_worker(tmp_path: Path) -> None:
-    env = {**os.environ, metrics.MULTIPROC_DIR_ENV: str(tmp_path)}
-    pids = []
-    for requests in (3, 4):
-        done = subprocess.run(
-            [sys.executable, "-c", WORKER, str(requests)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        pids.append(int(done.stdout.strip()))
-
-    text = metrics.render(str(tmp_path)).decode()
-    route = {"method": "GET", "route": "/api/v1/users/{user_id}", "status": "200"}
-    assert value(text, "http_requests_total", **route) == 7
-    assert value(text, "http_request_duration_seconds_count", **route) == 7
-    assert value(text, "login_failures_total") == 2
-    assert value(text, "db_slow_queries_total") == 4
-    assert value(text, "db_pool_checked_out") == 7
-    assert value(text, "db_pool_idle") == 2
-
-    # A worker that has stopped no longer counts in the live gauges; its counters stay.
-    os.environ[metrics.MULTIPROC_DIR_ENV] = str(tmp_path)
-    try:
-        metrics.mark_process_dead(pids[0])
-    finally:
-        del os.environ[metrics.MULTIPROC_DIR_ENV]
-    text = metrics.render(str(tmp_path)).decode()
-    assert value(text, "db_pool_checked_out") == 4
-    assert value(text, "http_requests_total", **route) == 7
-
 
 def test_single_process_mode_renders_the_default_registry() -> None:
     before = value(metrics.render().decode(), "idempotent_replays_total")
     metrics.IDEMPOTENT_REPLAYS.inc()
     assert value(metrics.render().decode(), "idempotent_replays_total") == before + 1
-
-
-# --- database errors ------------------------------------------------------------------------------
-
-
-def _dbapi(orig: BaseException, *, invalidated: bool = False) -> sa_exc.DBAPIError:
-    return sa_exc.DBAPIError("SELECT 1", {}, orig, connection_invalidated=invalidated)  # type: ignore[arg-type]
-
-
-def _wrapped(cause: BaseException) -> BaseException:
-    adapted = Exception("adapted driver error")
-    adapted.__cause__ = cause
-    return adapted
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        ConnectionRefusedError(111, "Connect call failed"),
-        TimeoutError(),
-        OSError(113, "No route to host"),
-        sa_exc.TimeoutError("QueuePool limit reached"),
-        sa_exc.OperationalError("SELECT 1", {}, Exception("unable to open database file")),
-        sa_exc.InterfaceError("SELECT 1", {}, Exception("connection is closed")),
-        _dbapi(Exception("connection was closed in the middle of operation"), invalidated=True),
-        _dbapi(_wrapped(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))),
-        _dbapi(_wrapped(asyncpg.exceptions.AdminShutdownError("terminating connection"))),
-        asyncpg.exceptions.TooManyConnectionsError("too many clients"),
-    ],
-    ids=repr,
-)
-def test_unreachable_database_errors_are_unavailable(error: BaseException) -> None:
-    assert is_unavailable(error)
-    assert not is_invalid_data(error)
-
-
-def test_errors_in_a_statement_are_not_unavailable() -> None:
-    assert not is_unavailable(_dbapi(_wrapped(asyncpg.exceptions.UndefinedColumnError("no such column"))))
-    assert not is_unavailable(ValueError("bug"))
-
-
-def test_data_exceptions_are_invalid_data() -> None:
-    too_long = asyncpg.exceptions.StringDataRightTruncationError("value too long")
-    nul = asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence for encoding UTF8: 0x00")
-    for cause in (too_long, nul):
-        error = _dbapi(_wrapped(cause))
-        assert is_invalid_data(error)
-        assert not is_unavailable(error)
-    assert not is_invalid_data(_dbapi(_wrapped(asyncpg.exceptions.UndefinedColumnError("x"))))
 
 
 async def test_a_request_abandoned_by_its_client_is_counted_as_499() -> None:

@@ -21,13 +21,18 @@ from pydantic import (
 )
 
 from application.catalog import MAX_BATCH
-from domain.catalog import DESCRIPTION_MAX, TAG_MAX, TITLE_MAX, parse_price
+from application.catalog.views import BatchView
+from domain.catalog import (
+    DESCRIPTION_MAX,
+    PRICE_INTEGER_DIGITS,
+    PRICE_PATTERN,
+    TAG_MAX,
+    TITLE_MAX,
+    parse_price,
+)
 from domain.errors import InvalidInput
+from interfaces.http.problems import problem_body
 from interfaces.http.schemas.common import Id, InputModel, OutputModel, ProblemOut, Timestamp
-
-# Item prices fit numeric(12,2): at most 10 digits before the point (the general money format
-# allows 12; a larger price is a 422 naming the limit).
-MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
 
 
 def _money_in(value: object) -> Decimal:
@@ -43,8 +48,13 @@ MoneyIn = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.90"]},
-                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e10, "multipleOf": 0.01},
+                {"type": "string", "pattern": PRICE_PATTERN, "examples": ["19.90"]},
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "exclusiveMaximum": float(10**PRICE_INTEGER_DIGITS),
+                    "multipleOf": 0.01,
+                },
             ]
         }
     ),
@@ -52,7 +62,9 @@ MoneyIn = Annotated[
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}\.\d{2}$", "examples": ["19.90"]}),
+    WithJsonSchema(
+        {"type": "string", "pattern": rf"^\d{{1,{PRICE_INTEGER_DIGITS}}}\.\d{{2}}$", "examples": ["19.90"]}
+    ),
 ]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
@@ -139,6 +151,20 @@ class BatchOut(OutputModel):
     created: int
     failed: int
     results: list[BatchCreatedOut | BatchFailedOut]
+
+    @classmethod
+    def of(cls, batch: BatchView, instance: str) -> BatchOut:
+        """Each failed element carries the problem object its error would have answered alone,
+        its validation errors pointing into the request (``body.items.<index>``)."""
+        results: list[BatchCreatedOut | BatchFailedOut] = []
+        for r in batch.results:
+            if r.error is not None:
+                error = problem_body(r.error, instance, ("body", "items", r.index))
+                results.append(BatchFailedOut.model_validate({"index": r.index, "error": error}))
+            else:
+                assert r.id is not None
+                results.append(BatchCreatedOut(index=r.index, id=r.id))
+        return cls(created=batch.created, failed=batch.failed, results=results)
 
 
 class TagOut(OutputModel):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Path, Query
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 T = TypeVar("T")
@@ -16,13 +17,6 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # ISO 8601 with an explicit UTC offset ("+00:00"), not pydantic's "Z".
 Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
-
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Rows to skip (not with cursor)")]
-Cursor = Annotated[
-    str | None,
-    Query(min_length=1, max_length=1000, description="`next_cursor` of the previous page"),
-]
 
 
 class InputModel(BaseModel):
@@ -63,6 +57,20 @@ class PageOut(BaseModel, Generic[T]):
     limit: int
     offset: int
     next_cursor: str | None
+
+
+M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C")
+
+
+def patch_command(body: BaseModel, command: Callable[..., C], **convert: Callable[[Any], Any]) -> C:
+    """The one way a PATCH body becomes a command: only the fields the client sent (the
+    command's other fields stay ``UNSET``), each passed through ``convert[name]`` if given."""
+    given = {name: getattr(body, name) for name in body.model_fields_set}
+    for name, to_domain in convert.items():
+        if name in given and given[name] is not None:
+            given[name] = to_domain(given[name])
+    return command(**given)
 
 
 def page_out(model: type[BaseModel], page: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
+    BaseModel,
     EmailStr,
     Field,
     StringConstraints,
@@ -14,10 +15,17 @@ from pydantic import (
     field_validator,
 )
 
-from domain.identity import AVATAR_URL_MAX, BIO_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from application.identity import MAX_BULK_ACTIVATE
+from domain.identity import (
+    AVATAR_URL_MAX,
+    BIO_MAX,
+    EMAIL_MAX,
+    FULL_NAME_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_PATTERN,
+)
 from interfaces.http.schemas.common import Id, InputModel, OutputModel, Timestamp
-
-EMAIL_MAX = 255
 
 
 def _stored_email_fits(email: str) -> str:
@@ -34,11 +42,23 @@ def _stored_url_fits(url: AnyHttpUrl) -> AnyHttpUrl:
     return url
 
 
-Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,50}$")]
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 FullName = Annotated[str, StringConstraints(max_length=FULL_NAME_MAX)]
 Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX), AfterValidator(_stored_email_fits)]
 AvatarUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=AVATAR_URL_MAX), AfterValidator(_stored_url_fits)]
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password grant (RFC 6749 4.3.2), as a form: ``username`` is the email or the
+    username."""
+
+    grant_type: Annotated[str, StringConstraints(pattern="^password$")] | None = None
+    username: str
+    password: str = Field(json_schema_extra={"format": "password"})
+    scope: str = ""
+    client_id: str | None = None
+    client_secret: str | None = Field(default=None, json_schema_extra={"format": "password"})
 
 
 class SignUpIn(InputModel):
@@ -83,7 +103,7 @@ class ProfileIn(InputModel):
 
 
 class ActivateUsersIn(InputModel):
-    user_ids: Annotated[list[Id], Field(max_length=1000)]
+    user_ids: Annotated[list[Id], Field(max_length=MAX_BULK_ACTIVATE)]
 
 
 class ProfileOut(OutputModel):

@@ -2,7 +2,7 @@
 tags and catalog statistics.
 
 Authorisation (owner or superuser) and ``If-Match`` preconditions are decided here, so the
-unit tests cover them; routers only parse and shape.
+unit tests cover them; routers only parse and shape. Every write runs through ``Transactions``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from application.common import UNSET, Actor, TransientConflict, Unset, retry_transient
-from application.pagination import CursorCodec, Page, Sort, scope_of
-from application.ports import Clock, ItemQueries, UnitOfWork, UnitOfWorkFactory, UserQueries
-from application.views import (
+from application.catalog.ports import CatalogUnitOfWork, ItemQueries
+from application.catalog.views import (
     BatchResultView,
     BatchView,
     ItemFilter,
@@ -23,6 +21,11 @@ from application.views import (
     TagView,
     item_etag,
 )
+from application.common import UNSET, Actor, Unset
+from application.identity.ports import UserQueries
+from application.pagination import CursorCodec, Page, PageParams, scope_of
+from application.ports import Clock
+from application.transactions import Transactions
 from domain.catalog import TAG_RE, Item, check_text, parse_price
 from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
 
@@ -31,6 +34,8 @@ TAG_SORTS = ("name", "item_count")
 MAX_BATCH = 1000
 MAX_TAG_FILTERS = 20
 BATCH_FIELDS = frozenset({"title", "description", "price", "is_active", "tags"})
+
+CatalogTransactions = Transactions[CatalogUnitOfWork]
 
 
 def _not_found(item_id: int) -> NotFound:
@@ -51,7 +56,7 @@ def if_match_ok(if_match: str | None, etag: str) -> bool:
     return False
 
 
-async def _load_for_write(uow: UnitOfWork, actor: Actor, item_id: int, if_match: str | None) -> Item:
+async def _load_for_write(uow: CatalogUnitOfWork, actor: Actor, item_id: int, if_match: str | None) -> Item:
     item = await uow.items.get(item_id, for_update=True)
     if item is None:
         raise _not_found(item_id)
@@ -95,10 +100,6 @@ class PatchItemCommand:
     is_active: bool | Unset = UNSET
     tags: Sequence[str] | Unset = UNSET
 
-    def given(self) -> dict[str, object]:
-        names = ("title", "price", "description", "is_active", "tags")
-        return {n: getattr(self, n) for n in names if not isinstance(getattr(self, n), Unset)}
-
 
 @dataclass(frozen=True, slots=True)
 class ListItemsQuery:
@@ -114,8 +115,8 @@ class ListItemsQuery:
 
 
 class _ItemWrite:
-    def __init__(self, uow: UnitOfWorkFactory, queries: ItemQueries, clock: Clock) -> None:
-        self._uow, self._queries, self._clock = uow, queries, clock
+    def __init__(self, tx: CatalogTransactions, queries: ItemQueries, clock: Clock) -> None:
+        self._tx, self._queries, self._clock = tx, queries, clock
 
     async def _view(self, item_id: int) -> ItemView:
         """The committed item as every reader will see it (owner name and tags included)."""
@@ -123,6 +124,25 @@ class _ItemWrite:
         if view is None:  # deleted by someone else right after our commit
             raise _not_found(item_id)
         return view
+
+    async def _revise(
+        self, actor: Actor, item_id: int, cmd: ReplaceItemCommand | PatchItemCommand, if_match: str | None
+    ) -> ItemView:
+        async def work(uow: CatalogUnitOfWork) -> None:
+            item = await _load_for_write(uow, actor, item_id, if_match)
+            changed = item.revise(
+                self._clock.now(),
+                title=cmd.title,
+                price=cmd.price,
+                description=cmd.description,
+                is_active=cmd.is_active,
+                tags=cmd.tags,
+            )
+            if changed:
+                await uow.items.update(item)
+
+        await self._tx(work)
+        return await self._view(item_id)
 
 
 class CreateItem(_ItemWrite):
@@ -140,86 +160,56 @@ class CreateItem(_ItemWrite):
 
         build()  # validate before touching the database
 
-        async def run() -> int:
-            async with self._uow() as uow:
-                item = await uow.items.add(build())
-                await uow.commit()
+        async def work(uow: CatalogUnitOfWork) -> int:
+            item = await uow.items.add(build())
             assert item.id is not None
             return item.id
 
-        return await self._view(await retry_transient(run))
+        return await self._view(await self._tx(work))
 
 
 class ReplaceItem(_ItemWrite):
     async def __call__(
         self, actor: Actor, item_id: int, cmd: ReplaceItemCommand, *, if_match: str | None = None
     ) -> ItemView:
-        async def run() -> None:
-            async with self._uow() as uow:
-                item = await _load_for_write(uow, actor, item_id, if_match)
-                changed = item.change(
-                    self._clock.now(),
-                    title=cmd.title,
-                    price=cmd.price,
-                    description=cmd.description,
-                    is_active=cmd.is_active,
-                    tags=cmd.tags,
-                )
-                if changed:
-                    await uow.items.update(item)
-                    await uow.commit()
-
-        await retry_transient(run)
-        return await self._view(item_id)
+        return await self._revise(actor, item_id, cmd, if_match)
 
 
 class PatchItem(_ItemWrite):
     async def __call__(
         self, actor: Actor, item_id: int, cmd: PatchItemCommand, *, if_match: str | None = None
     ) -> ItemView:
-        async def run() -> None:
-            async with self._uow() as uow:
-                item = await _load_for_write(uow, actor, item_id, if_match)
-                if item.change(self._clock.now(), **cmd.given()):
-                    await uow.items.update(item)
-                    await uow.commit()
-
-        await retry_transient(run)
-        return await self._view(item_id)
+        return await self._revise(actor, item_id, cmd, if_match)
 
 
 class DeleteItem:
     """Hard delete by the owner or a superuser. An item an order still references cannot go
-    (``Conflict``, raised by the repository from the reference): deactivate it instead."""
+    (``Conflict``, raised by the unit of work from the foreign key): deactivate it instead."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, tx: CatalogTransactions) -> None:
+        self._tx = tx
 
     async def __call__(self, actor: Actor, item_id: int, *, if_match: str | None = None) -> None:
-        async def run() -> None:
-            async with self._uow() as uow:
-                await _load_for_write(uow, actor, item_id, if_match)
-                await uow.items.delete(item_id)
-                await uow.commit()
+        async def work(uow: CatalogUnitOfWork) -> None:
+            await _load_for_write(uow, actor, item_id, if_match)
+            await uow.items.delete(item_id)
 
-        await retry_transient(run)
+        await self._tx(work)
 
 
 class TransferItem(_ItemWrite):
     async def __call__(self, actor: Actor, item_id: int, new_owner_id: int) -> ItemView:
-        async def run() -> None:
-            async with self._uow() as uow:
-                item = await _load_for_write(uow, actor, item_id, None)
-                new_owner = await uow.users.get(new_owner_id)
-                if new_owner is None or not new_owner.can_log_in:
-                    raise InvalidInput(
-                        f"new_owner_id {new_owner_id} is not an existing, active user", "new_owner_id"
-                    )
-                if item.change(self._clock.now(), owner_id=new_owner_id):
-                    await uow.items.update(item)  # AlreadyExists when the new owner has this title
-                    await uow.commit()
+        async def work(uow: CatalogUnitOfWork) -> None:
+            item = await _load_for_write(uow, actor, item_id, None)
+            new_owner = await uow.users.get(new_owner_id)
+            if new_owner is None or not new_owner.can_log_in:
+                raise InvalidInput(
+                    f"new_owner_id {new_owner_id} is not an existing, active user", "new_owner_id"
+                )
+            if item.transfer_to(self._clock.now(), new_owner_id):
+                await uow.items.update(item)  # AlreadyExists when the new owner has this title
 
-        await retry_transient(run)
+        await self._tx(work)
         return await self._view(item_id)
 
 
@@ -257,33 +247,31 @@ def parse_batch_element(raw: object, owner_id: int, clock: Clock) -> Item:
 
 class BatchCreateItems:
     """Each element is validated on its own and stored in its own savepoint: a failed element
-    leaves nothing behind and never costs the good ones. One commit at the end."""
+    leaves nothing behind and never costs the good ones. One commit at the end. A lost race
+    (``TransientConflict``) is not a ``DomainError``: it leaves the loop and the transaction
+    helper runs the whole batch again."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, tx: CatalogTransactions, clock: Clock) -> None:
+        self._tx, self._clock = tx, clock
 
     async def __call__(self, actor: Actor, elements: Sequence[object]) -> BatchView:
         if len(elements) > MAX_BATCH:
             raise InvalidInput(f"at most {MAX_BATCH} items per batch", "items")
 
-        async def run() -> list[BatchResultView]:
+        async def work(uow: CatalogUnitOfWork) -> list[BatchResultView]:
             results: list[BatchResultView] = []
-            async with self._uow() as uow:
-                for index, raw in enumerate(elements):
-                    try:
-                        item = parse_batch_element(raw, actor.user_id, self._clock)
-                        async with uow.savepoint():
-                            item = await uow.items.add(item)
-                    except TransientConflict:
-                        raise  # the whole batch lost a race (a deadlock over new tags): run it again
-                    except DomainError as error:
-                        results.append(BatchResultView(index, error=error))
-                    else:
-                        results.append(BatchResultView(index, id=item.id))
-                await uow.commit()
+            for index, raw in enumerate(elements):
+                try:
+                    item = parse_batch_element(raw, actor.user_id, self._clock)
+                    async with uow.savepoint():
+                        item = await uow.items.add(item)
+                except DomainError as error:
+                    results.append(BatchResultView(index, error=error))
+                else:
+                    results.append(BatchResultView(index, id=item.id))
             return results
 
-        results = await retry_transient(run)
+        results = await self._tx(work)
         created = sum(r.created for r in results)
         return BatchView(created=created, failed=len(results) - created, results=results)
 
@@ -335,18 +323,10 @@ class ListItems:
     def __init__(self, queries: ItemQueries, cursors: CursorCodec) -> None:
         self._queries, self._cursors = queries, cursors
 
-    async def __call__(
-        self,
-        query: ListItemsQuery,
-        *,
-        sort: str = "created_at",
-        limit: int = 20,
-        offset: int = 0,
-        cursor: str | None = None,
-    ) -> Page[ItemView]:
+    async def __call__(self, query: ListItemsQuery, params: PageParams) -> Page[ItemView]:
         flt = item_filter(query)
         scope = _scope(flt)
-        request = self._cursors.page_request(Sort.parse(sort, ITEM_SORTS), limit, offset, cursor, scope)
+        request = self._cursors.page_request(params, ITEM_SORTS, scope)
         return self._cursors.page(request, await self._queries.list(flt, request), scope)
 
 
@@ -356,30 +336,19 @@ class ListUserItems:
     def __init__(self, users: UserQueries, items: ListItems) -> None:
         self._users, self._items = users, items
 
-    async def __call__(
-        self,
-        user_id: int,
-        *,
-        sort: str = "created_at",
-        limit: int = 20,
-        offset: int = 0,
-        cursor: str | None = None,
-    ) -> Page[ItemView]:
+    async def __call__(self, user_id: int, params: PageParams) -> Page[ItemView]:
         if await self._users.private_view(user_id) is None:
             raise NotFound(f"User {user_id} not found")
-        query = ListItemsQuery(owner_id=user_id, is_active=True)
-        return await self._items(query, sort=sort, limit=limit, offset=offset, cursor=cursor)
+        return await self._items(ListItemsQuery(owner_id=user_id, is_active=True), params)
 
 
 class ListTags:
     def __init__(self, queries: ItemQueries, cursors: CursorCodec) -> None:
         self._queries, self._cursors = queries, cursors
 
-    async def __call__(
-        self, *, sort: str = "name", limit: int = 20, offset: int = 0, cursor: str | None = None
-    ) -> Page[TagView]:
+    async def __call__(self, params: PageParams) -> Page[TagView]:
         scope = scope_of("tags")
-        request = self._cursors.page_request(Sort.parse(sort, TAG_SORTS), limit, offset, cursor, scope)
+        request = self._cursors.page_request(params, TAG_SORTS, scope)
         return self._cursors.page(request, await self._queries.tags(request), scope)
 
 

@@ -1,7 +1,8 @@
 """Identity use cases: sign-up, login, the caller's own account, and superuser administration.
 
 Each class is one use case: built once by the container with its ports, called per request with
-the actor and a command. Authorisation is decided here so the unit tests cover it.
+the actor and a command. Authorisation is decided here so the unit tests cover it. Every write
+runs through ``Transactions`` (one unit of work, one commit, the whole rerun on a lost race).
 """
 
 from __future__ import annotations
@@ -11,36 +12,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.common import UNSET, Actor, Unset
-from application.pagination import CursorCodec, Page, Sort, scope_of
-from application.ports import (
-    Clock,
-    PasswordHasher,
-    TokenService,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    UserQueries,
-)
-from application.views import TokenView, UserFilter, UserStatsView, UserView
+from application.identity.ports import IdentityUnitOfWork, UserQueries
+from application.identity.views import TokenView, UserFilter, UserStatsView, UserView
+from application.pagination import CursorCodec, Page, PageParams, scope_of
+from application.ports import Clock, PasswordHasher, TokenService
+from application.transactions import Transactions
 from domain.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
-from domain.identity import (
-    Profile,
-    User,
-    check_password,
-    check_username,
-    normalise_email,
-)
+from domain.identity import Profile, User, check_password, check_username, normalise_email
 
 USER_SORTS = ("created_at", "email", "username")
 MAX_BULK_ACTIVATE = 1000
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_MAX_FAILURES = 5
 
+IdentityTransactions = Transactions[IdentityUnitOfWork]
+
 
 def _not_found(user_id: int) -> NotFound:
     return NotFound(f"User {user_id} not found")
 
 
-async def _load(uow: UnitOfWork, user_id: int) -> User:
+async def _load(uow: IdentityUnitOfWork, user_id: int) -> User:
     user = await uow.users.get(user_id)
     if user is None or user.is_deleted:
         raise _not_found(user_id)
@@ -76,25 +68,28 @@ class UpdateUserCommand:
 
 
 class SignUp:
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
-        self._uow, self._hasher, self._clock = uow, hasher, clock
+    def __init__(self, tx: IdentityTransactions, hasher: PasswordHasher, clock: Clock) -> None:
+        self._tx, self._hasher, self._clock = tx, hasher, clock
 
     async def __call__(self, cmd: SignUpCommand, *, is_superuser: bool = False) -> UserView:
         check_password(cmd.password)
-        now = self._clock.now()
-        user = User(
-            email=normalise_email(cmd.email),
-            username=check_username(cmd.username),
-            password_hash=await self._hasher.hash(cmd.password),
-            full_name=cmd.full_name,
-            is_superuser=is_superuser,
-            created_at=now,
-            updated_at=now,
-        )
-        async with self._uow() as uow:
-            user = await uow.users.add(user)
-            await uow.commit()
-        return UserView.of(user)
+        email, username = normalise_email(cmd.email), check_username(cmd.username)
+        password_hash = await self._hasher.hash(cmd.password)  # slow: outside the transaction
+
+        async def work(uow: IdentityUnitOfWork) -> User:
+            now = self._clock.now()
+            user = User(
+                email=email,
+                username=username,
+                password_hash=password_hash,
+                full_name=cmd.full_name,
+                is_superuser=is_superuser,
+                created_at=now,
+                updated_at=now,
+            )
+            return await uow.users.add(user)
+
+        return UserView.of(await self._tx(work))
 
 
 class IssueToken:
@@ -105,36 +100,46 @@ class IssueToken:
     """
 
     def __init__(
-        self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService, clock: Clock
+        self, tx: IdentityTransactions, hasher: PasswordHasher, tokens: TokenService, clock: Clock
     ) -> None:
-        self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
+        self._tx, self._hasher, self._tokens, self._clock = tx, hasher, tokens, clock
 
     async def __call__(self, login: str, password: str) -> TokenView:
         key = login.strip().lower()
         now = self._clock.now()
-        async with self._uow() as uow:
+
+        async def check_throttle(uow: IdentityUnitOfWork) -> User | None:
             failures = await uow.login_attempts.failures_since(key, now - LOGIN_WINDOW)
             if len(failures) >= LOGIN_MAX_FAILURES:
                 wait = min(failures) + LOGIN_WINDOW - now
                 raise RateLimited(
                     "Too many failed logins; try again later", max(1, int(wait.total_seconds()) + 1)
                 )
-            user = await uow.users.get_by_login(key)
+            return await uow.users.get_by_login(key)
+
+        user = await self._tx(check_throttle)
         valid, new_hash = await self._hasher.verify(password, user.password_hash if user else None)
-        async with self._uow() as uow:
-            if not valid or user is None:
+        if not valid or user is None:
+
+            async def record_failure(uow: IdentityUnitOfWork) -> None:
                 await uow.login_attempts.record_failure(key, now)
-                await uow.commit()
-                raise Unauthorized("Incorrect username or password")
-            if not user.can_log_in:
-                raise Forbidden("This account is inactive")
+
+            await self._tx(record_failure)
+            raise Unauthorized("Incorrect username or password")
+        if not user.can_log_in:
+            raise Forbidden("This account is inactive")
+        user_id = user.id
+        assert user_id is not None
+
+        async def succeed(uow: IdentityUnitOfWork) -> None:
             await uow.login_attempts.clear(key)
             if new_hash is not None:
-                user.change(now, password_hash=new_hash)
-                await uow.users.update(user)
-            await uow.commit()
-        assert user.id is not None
-        return TokenView(access_token=self._tokens.issue(user.id), expires_in=self._tokens.expires_in)
+                stored = await uow.users.get(user_id)
+                if stored is not None and stored.rehash(now, new_hash):
+                    await uow.users.update(stored)
+
+        await self._tx(succeed)
+        return TokenView(access_token=self._tokens.issue(user_id), expires_in=self._tokens.expires_in)
 
 
 class Authenticate:
@@ -155,80 +160,82 @@ class Authenticate:
 class _UserUpdate:
     """Shared by the self-service and the superuser PATCH: same fields, different rights."""
 
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
-        self._uow, self._hasher, self._clock = uow, hasher, clock
+    def __init__(self, tx: IdentityTransactions, hasher: PasswordHasher, clock: Clock) -> None:
+        self._tx, self._hasher, self._clock = tx, hasher, clock
 
-    async def _apply(self, user: User, cmd: UpdateUserCommand, *, admin: bool) -> None:
-        changes: dict[str, object] = {}
-        if not isinstance(cmd.email, Unset):
-            changes["email"] = normalise_email(cmd.email)
-        if not isinstance(cmd.username, Unset):
-            changes["username"] = check_username(cmd.username)
-        if not isinstance(cmd.full_name, Unset):
-            changes["full_name"] = cmd.full_name
-        if not isinstance(cmd.password, Unset):
-            changes["password_hash"] = await self._hasher.hash(check_password(cmd.password))
-        if admin:
-            if not isinstance(cmd.is_active, Unset):
-                changes["is_active"] = cmd.is_active
-            if not isinstance(cmd.is_superuser, Unset):
-                changes["is_superuser"] = cmd.is_superuser
-        sensitive = ("email" in changes and changes["email"] != user.email) or ("password_hash" in changes)
-        if sensitive and not admin:
-            valid = (
-                cmd.current_password is not None
-                and (await self._hasher.verify(cmd.current_password, user.password_hash))[0]
+    async def _update(self, user_id: int, cmd: UpdateUserCommand, *, admin: bool) -> UserView:
+        # Hash outside the transaction: Argon2 is slow and must not hold row locks.
+        new_hash = (
+            UNSET
+            if isinstance(cmd.password, Unset)
+            else await self._hasher.hash(check_password(cmd.password))
+        )
+
+        async def work(uow: IdentityUnitOfWork) -> User:
+            user = await _load(uow, user_id)
+            email_changes = not isinstance(cmd.email, Unset) and normalise_email(cmd.email) != user.email
+            if (email_changes or not isinstance(new_hash, Unset)) and not admin:
+                await self._require_current_password(user, cmd.current_password)
+            now = self._clock.now()
+            changed = user.edit(
+                now, email=cmd.email, username=cmd.username, full_name=cmd.full_name, password_hash=new_hash
             )
-            if not valid:
-                raise Forbidden("Changing email or password requires the correct current_password")
-        user.change(self._clock.now(), **changes)
+            if admin:
+                changed = (
+                    user.set_access(now, is_active=cmd.is_active, is_superuser=cmd.is_superuser) or changed
+                )
+            if changed:
+                await uow.users.update(user)
+            return user
+
+        return UserView.of(await self._tx(work))
+
+    async def _require_current_password(self, user: User, current_password: str | None) -> None:
+        valid = (
+            current_password is not None
+            and (await self._hasher.verify(current_password, user.password_hash))[0]
+        )
+        if not valid:
+            raise Forbidden("Changing email or password requires the correct current_password")
 
 
 class UpdateMe(_UserUpdate):
     async def __call__(self, actor: Actor, cmd: UpdateUserCommand) -> UserView:
-        async with self._uow() as uow:
-            user = await _load(uow, actor.user_id)
-            await self._apply(user, cmd, admin=False)
-            await uow.users.update(user)
-            await uow.commit()
-        return UserView.of(user)
+        return await self._update(actor.user_id, cmd, admin=False)
 
 
 class UpdateUser(_UserUpdate):
     async def __call__(self, actor: Actor, user_id: int, cmd: UpdateUserCommand) -> UserView:
         actor.require_superuser()
-        async with self._uow() as uow:
-            user = await _load(uow, user_id)
-            await self._apply(user, cmd, admin=True)
-            await uow.users.update(user)
-            await uow.commit()
-        return UserView.of(user)
+        return await self._update(user_id, cmd, admin=True)
 
 
 class ReplaceProfile:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, tx: IdentityTransactions, clock: Clock) -> None:
+        self._tx, self._clock = tx, clock
 
     async def __call__(self, actor: Actor, profile: Profile) -> UserView:
-        async with self._uow() as uow:
+        async def work(uow: IdentityUnitOfWork) -> User:
             user = await _load(uow, actor.user_id)
-            user.change(self._clock.now(), profile=profile)
-            await uow.users.update(user)
-            await uow.commit()
-        return UserView.of(user)
+            if user.replace_profile(self._clock.now(), profile):
+                await uow.users.update(user)
+            return user
+
+        return UserView.of(await self._tx(work))
 
 
 class DeleteUser:
     """Soft delete by the user or a superuser (their items become inactive in the same
     transaction); hard delete (cascade) by a superuser only."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, tx: IdentityTransactions, clock: Clock) -> None:
+        self._tx, self._clock = tx, clock
 
     async def __call__(self, actor: Actor, user_id: int, *, hard: bool = False) -> None:
         if hard or user_id != actor.user_id:
             actor.require_superuser()
-        async with self._uow() as uow:
+
+        async def work(uow: IdentityUnitOfWork) -> None:
             user = await uow.users.get(user_id)
             if user is None or (user.is_deleted and not hard):
                 raise _not_found(user_id)
@@ -239,21 +246,24 @@ class DeleteUser:
                 user.soft_delete(now)
                 await uow.users.update(user)
                 await uow.items.deactivate_owned_by(user_id, now)
-            await uow.commit()
+
+        await self._tx(work)
 
 
 class ActivateUsers:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, tx: IdentityTransactions, clock: Clock) -> None:
+        self._tx, self._clock = tx, clock
 
     async def __call__(self, actor: Actor, user_ids: Sequence[int]) -> int:
         actor.require_superuser()
         if len(user_ids) > MAX_BULK_ACTIVATE:
             raise InvalidInput(f"at most {MAX_BULK_ACTIVATE} user ids at once", "user_ids")
-        async with self._uow() as uow:
-            updated = await uow.users.activate(sorted(set(user_ids)), self._clock.now())
-            await uow.commit()
-        return updated
+        wanted = sorted(set(user_ids))
+
+        async def work(uow: IdentityUnitOfWork) -> int:
+            return await uow.users.activate(wanted, self._clock.now())
+
+        return await self._tx(work)
 
 
 class GetUser:
@@ -271,19 +281,10 @@ class ListUsers:
     def __init__(self, queries: UserQueries, cursors: CursorCodec) -> None:
         self._queries, self._cursors = queries, cursors
 
-    async def __call__(
-        self,
-        actor: Actor,
-        flt: UserFilter,
-        *,
-        sort: str = "created_at",
-        limit: int = 20,
-        offset: int = 0,
-        cursor: str | None = None,
-    ) -> Page[UserView]:
+    async def __call__(self, actor: Actor, flt: UserFilter, params: PageParams) -> Page[UserView]:
         actor.require_superuser()
         scope = scope_of(flt.q, flt.is_active)
-        request = self._cursors.page_request(Sort.parse(sort, USER_SORTS), limit, offset, cursor, scope)
+        request = self._cursors.page_request(params, USER_SORTS, scope)
         return self._cursors.page(request, await self._queries.list(flt, request), scope)
 
 
@@ -298,17 +299,19 @@ class GetUserStats:
 class CreateSuperuser:
     """For the CLI: creates a superuser, or promotes the existing user with that email."""
 
-    def __init__(self, uow: UnitOfWorkFactory, sign_up: SignUp, clock: Clock) -> None:
-        self._uow, self._sign_up, self._clock = uow, sign_up, clock
+    def __init__(self, tx: IdentityTransactions, sign_up: SignUp, clock: Clock) -> None:
+        self._tx, self._sign_up, self._clock = tx, sign_up, clock
 
     async def __call__(self, cmd: SignUpCommand) -> tuple[UserView, bool]:
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalise_email(cmd.email))
-            if user is not None:
-                user.change(
-                    self._clock.now(), is_superuser=True, is_active=True, is_deleted=False, deleted_at=None
-                )
+        email = normalise_email(cmd.email)
+
+        async def promote(uow: IdentityUnitOfWork) -> User | None:
+            user = await uow.users.get_by_email(email)
+            if user is not None and user.promote(self._clock.now()):
                 await uow.users.update(user)
-                await uow.commit()
-                return UserView.of(user), False
+            return user
+
+        promoted = await self._tx(promote)
+        if promoted is not None:
+            return UserView.of(promoted), False
         return await self._sign_up(cmd, is_superuser=True), True

@@ -1,0 +1,46 @@
+"""Catalog: items, tags, search, batch import, transfers and statistics. The use cases and
+commands, as routers, the CLI and the container use them."""
+
+from application.catalog.use_cases import (
+    ITEM_SORTS,
+    MAX_BATCH,
+    MAX_TAG_FILTERS,
+    TAG_SORTS,
+    BatchCreateItems,
+    CreateItem,
+    CreateItemCommand,
+    DeleteItem,
+    GetItem,
+    GetItemStats,
+    ListItems,
+    ListItemsQuery,
+    ListTags,
+    ListUserItems,
+    PatchItem,
+    PatchItemCommand,
+    ReplaceItem,
+    ReplaceItemCommand,
+    TransferItem,
+)
+
+__all__ = [
+    "ITEM_SORTS",
+    "MAX_BATCH",
+    "MAX_TAG_FILTERS",
+    "TAG_SORTS",
+    "BatchCreateItems",
+    "CreateItem",
+    "CreateItemCommand",
+    "DeleteItem",
+    "GetItem",
+    "GetItemStats",
+    "ListItems",
+    "ListItemsQuery",
+    "ListTags",
+    "ListUserItems",
+    "PatchItem",
+    "PatchItemCommand",
+    "ReplaceItem",
+    "ReplaceItemCommand",
+    "TransferItem",
+]

@@ -1,0 +1,1 @@
+"""One dependency-injector sub-container per bounded context, plus ``Core``: what they share."""

@@ -1,0 +1,45 @@
+"""Proof, for mypy, that the SQL adapters implement the ports.
+
+Nothing here runs: each assignment below type-checks only if the adapter structurally matches
+the port (every method, with compatible signatures), so an adapter that drifts from its port
+fails ``mypy``, not a request. A new context adds one line per adapter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
+    from application.identity.ports import (
+        IdentityUnitOfWork,
+        LoginAttemptRepository,
+        UserQueries,
+        UserRepository,
+    )
+    from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
+    from infrastructure.persistence.identity import (
+        SqlLoginAttemptRepository,
+        SqlUserQueries,
+        SqlUserRepository,
+    )
+    from infrastructure.persistence.uow import SqlUnitOfWork
+
+
+def _adapters_implement_ports(
+    uow: SqlUnitOfWork,
+    users: SqlUserRepository,
+    login_attempts: SqlLoginAttemptRepository,
+    user_queries: SqlUserQueries,
+    items: SqlItemRepository,
+    tags: SqlTagRepository,
+    item_queries: SqlItemQueries,
+) -> None:
+    _identity_uow: IdentityUnitOfWork = uow
+    _catalog_uow: CatalogUnitOfWork = uow
+    _users: UserRepository = users
+    _login_attempts: LoginAttemptRepository = login_attempts
+    _user_queries: UserQueries = user_queries
+    _items: ItemRepository = items
+    _tags: TagRepository = tags
+    _item_queries: ItemQueries = item_queries

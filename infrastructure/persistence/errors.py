@@ -1,0 +1,141 @@
+"""What the database reports, as the errors use cases and the HTTP edge understand.
+
+The one place driver errors are classified (the unit of work and the query services call
+``translate``; nothing else looks at a driver exception):
+
+* unique violation → ``AlreadyExists(entity, field)`` (``UNIQUE_CONSTRAINTS``);
+* foreign-key violation → ``Conflict`` naming what still refers to the row (``FOREIGN_KEYS``);
+* deadlock, serialization failure, busy SQLite file → ``TransientConflict`` (the use case reruns);
+* connection refused, reset, timed out, server shutting down or refusing connections, pool
+  exhausted → ``DatabaseUnavailable`` (503);
+* a value the column cannot hold (SQLSTATE class 22) → ``UnstorableValue`` (422).
+
+Anything else is a bug and stays what it is (a 500 with no detail).
+"""
+
+from __future__ import annotations
+
+import re
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import exc as sa_exc
+
+from application.errors import DatabaseUnavailable, TransientConflict, UnstorableValue
+from domain.errors import AlreadyExists, Conflict
+from infrastructure.persistence.models import ENTITIES, FOREIGN_KEYS, UNIQUE_CONSTRAINTS, Base
+
+# PostgreSQL serialization_failure and deadlock_detected; SQLite's busy/locked file.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+TRANSIENT_SQLITE_MESSAGES = ("database is locked", "database table is locked")
+
+_DRIVER_UNAVAILABLE = (
+    OSError,  # refused, reset, unreachable, DNS, connect or command timeout (TimeoutError)
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+_PG_FK = re.compile(r'on table "(?P<parent>[^"]+)" violates foreign key constraint "(?P<name>[^"]+)"')
+_PG_FK_CHILD = re.compile(r'on table "(?P<child>[^"]+)"\s*$')
+_STATEMENT_TABLE = re.compile(r"^\s*(?:DELETE\s+FROM|UPDATE|INSERT\s+INTO)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def translate(error: BaseException) -> BaseException | None:
+    """The application or domain error ``error`` stands for, or None when it is none of them."""
+    if isinstance(error, sa_exc.IntegrityError):
+        return _integrity(error)
+    if isinstance(error, sa_exc.DBAPIError) and _is_transient(error):
+        return TransientConflict()
+    if isinstance(error, sa_exc.DBAPIError) and _is_invalid_data(error):
+        return UnstorableValue()
+    if is_unavailable(error):
+        return DatabaseUnavailable()
+    return None
+
+
+def _integrity(error: sa_exc.IntegrityError) -> Exception:
+    message = str(error.orig)
+    for marker, (entity, field) in UNIQUE_CONSTRAINTS.items():
+        if marker in message:
+            return AlreadyExists(entity, field)
+    if "foreign key" in message.lower():
+        return _foreign_key(message, str(error.statement or ""))
+    return Conflict("The change conflicts with existing data")
+
+
+def _foreign_key(message: str, statement: str) -> Conflict:
+    """PostgreSQL names the constraint; SQLite says only "FOREIGN KEY constraint failed", so the
+    parent is the table the failed statement wrote, and the referrers are the foreign keys that
+    may refuse a delete there."""
+    found = _PG_FK.search(message)
+    if found is not None:
+        name, table = found["name"], found["parent"]
+        if message.lstrip().lower().startswith("insert or update"):
+            return Conflict(f"The {ENTITIES.get(table, table)} refers to a row that does not exist")
+        child = _PG_FK_CHILD.search(message)
+        referrer = FOREIGN_KEYS.get(name) or (child["child"].replace("_", " ") if child else "other rows")
+        parent = _parent_of(name) or table
+        return _still_referenced(parent, [referrer])
+    table_match = _STATEMENT_TABLE.match(statement)
+    table = table_match.group(1) if table_match else ""
+    if statement.lstrip().upper().startswith("INSERT"):
+        return Conflict(f"The {ENTITIES.get(table, table)} refers to a row that does not exist")
+    referrers = [
+        FOREIGN_KEYS.get(str(fk.name), fk.parent.name.replace("_", " "))
+        for other in Base.metadata.tables.values()
+        for fk in other.foreign_key_constraints
+        if fk.referred_table.name == table
+        and (fk.ondelete or "RESTRICT").upper() in ("RESTRICT", "NO ACTION")
+    ]
+    return _still_referenced(table, referrers or ["other rows"])
+
+
+def _parent_of(constraint_name: str) -> str | None:
+    for table in Base.metadata.tables.values():
+        for fk in table.foreign_key_constraints:
+            if fk.name == constraint_name:
+                return fk.referred_table.name
+    return None
+
+
+def _still_referenced(table: str, referrers: list[str]) -> Conflict:
+    entity = ENTITIES.get(table, table)
+    return Conflict(f"{entity} is still referenced by {' and '.join(referrers)}; it cannot be deleted")
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+def _is_transient(error: sa_exc.DBAPIError) -> bool:
+    return _sqlstate(error) in TRANSIENT_SQLSTATES or any(
+        m in str(error.orig) for m in TRANSIENT_SQLITE_MESSAGES
+    )
+
+
+def _is_invalid_data(error: sa_exc.DBAPIError) -> bool:
+    """A PostgreSQL data exception (SQLSTATE class 22: a NUL character in text, a value too
+    long or out of range): the request carried a value the column cannot hold."""
+    state = _sqlstate(error)
+    return state is not None and state.startswith("22")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database is unreachable, stopped, overloaded or too slow
+    (worth a 503 and a retry), False for errors in the statement or the data."""
+    if isinstance(error, (sa_exc.TimeoutError, *_DRIVER_UNAVAILABLE)):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if _is_transient(error):
+            return False
+        return (
+            error.connection_invalidated
+            or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+            or isinstance(error.orig, _DRIVER_UNAVAILABLE)
+            or isinstance(getattr(error.orig, "__cause__", None), _DRIVER_UNAVAILABLE)
+        )
+    return False

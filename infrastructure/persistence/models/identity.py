@@ -1,0 +1,70 @@
+"""Identity tables: users, their profile, and failed login attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, func, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.identity import AVATAR_URL_MAX, BIO_MAX, EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
+from infrastructure.persistence.models.types import Base, Id, UtcDateTime
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    full_name: Mapped[str | None] = mapped_column(String(FULL_NAME_MAX))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    profile: Mapped[ProfileRow | None] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        Index("uq_users_username_lower", func.lower(username), unique=True),
+        Index("ix_users_username", username),
+    )
+
+
+class ProfileRow(Base):
+    __tablename__ = "profiles"
+
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    bio: Mapped[str | None] = mapped_column(String(BIO_MAX))
+    avatar_url: Mapped[str | None] = mapped_column(String(AVATAR_URL_MAX))
+
+
+class LoginAttemptRow(Base):
+    """A failed login, kept for the throttle window; shared by all worker processes."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    login_key: Mapped[str] = mapped_column(String(255))
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_login_attempts_login_key_attempted_at", login_key, attempted_at),)
+
+
+# Unique constraints and indexes → (entity, field) for ``AlreadyExists``. Keys are matched
+# against the driver's message: PostgreSQL names the constraint, SQLite names table.column
+# (or the index, for expression indexes).
+UNIQUE_CONSTRAINTS: dict[str, tuple[str, str]] = {
+    "uq_users_email": ("User", "email"),
+    "users.email": ("User", "email"),
+    "uq_users_username_lower": ("User", "username"),
+}
+# Foreign keys → what refers to the parent row, for the ``Conflict`` a RESTRICT violation becomes.
+FOREIGN_KEYS: dict[str, str] = {"fk_profiles_user_id_users": "their profile"}
+# Tables → the entity a conflict names.
+ENTITIES: dict[str, str] = {"users": "User", "profiles": "Profile", "login_attempts": "Login attempt"}

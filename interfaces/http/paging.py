@@ -1,0 +1,38 @@
+"""``PageParams`` as one FastAPI dependency: ``sort``, ``limit``, ``offset`` and ``cursor`` are
+declared once for every paginated list, with the list's own sort allow-list (from
+``application``) as the enum the OpenAPI document shows.
+
+No ``from __future__ import annotations`` here: the dependency's annotations must be evaluated
+where they are written, since the sort ``Literal`` is built per list.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from application.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Rows to skip (not with cursor)")]
+Cursor = Annotated[
+    str | None,
+    Query(min_length=1, max_length=1000, description="`next_cursor` of the previous page"),
+]
+
+
+def page_params(sorts: Sequence[str], default: str) -> Callable[..., PageParams]:
+    """The dependency of one list: ``sort`` is one of ``sorts``, ``-`` prefixed for descending."""
+    choices = tuple(choice for name in sorts for choice in (name, f"-{name}"))
+    assert default in choices, f"default sort {default!r} is not in {choices}"
+    SortParam = Literal[choices]  # type: ignore[valid-type]
+
+    def dependency(
+        sort: SortParam = default,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        cursor: Cursor = None,
+    ) -> PageParams:
+        return PageParams(sort=sort, limit=limit, offset=offset, cursor=cursor)
+
+    return dependency

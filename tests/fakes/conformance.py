@@ -1,0 +1,54 @@
+"""Proof, for mypy, that the fakes implement the ports (as ``infrastructure/persistence/
+conformance.py`` proves it for the SQL adapters): a fake that drifts from its port fails
+``mypy``. A new context adds one line per fake."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
+    from application.identity.ports import (
+        IdentityUnitOfWork,
+        LoginAttemptRepository,
+        UserQueries,
+        UserRepository,
+    )
+    from application.ports import Clock, PasswordHasher, TokenService
+    from tests.fakes import (
+        FakeClock,
+        FakeHasher,
+        FakeItemQueries,
+        FakeItemRepository,
+        FakeLoginAttemptRepository,
+        FakeTagRepository,
+        FakeTokens,
+        FakeUnitOfWork,
+        FakeUserQueries,
+        FakeUserRepository,
+    )
+
+
+def _fakes_implement_ports(
+    uow: FakeUnitOfWork,
+    users: FakeUserRepository,
+    login_attempts: FakeLoginAttemptRepository,
+    user_queries: FakeUserQueries,
+    items: FakeItemRepository,
+    tags: FakeTagRepository,
+    item_queries: FakeItemQueries,
+    hasher: FakeHasher,
+    tokens: FakeTokens,
+    clock: FakeClock,
+) -> None:
+    _identity_uow: IdentityUnitOfWork = uow
+    _catalog_uow: CatalogUnitOfWork = uow
+    _users: UserRepository = users
+    _login_attempts: LoginAttemptRepository = login_attempts
+    _user_queries: UserQueries = user_queries
+    _items: ItemRepository = items
+    _tags: TagRepository = tags
+    _item_queries: ItemQueries = item_queries
+    _hasher: PasswordHasher = hasher
+    _tokens: TokenService = tokens
+    _clock: Clock = clock

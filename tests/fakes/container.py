@@ -1,0 +1,51 @@
+"""The real container with every port overridden by its fake: unit tests get their use cases
+from here, wired exactly as in production, so a use case's constructor changes in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dependency_injector import providers
+
+from infrastructure.container import Container
+from infrastructure.containers.catalog import Catalog
+from infrastructure.containers.identity import Identity
+from infrastructure.settings import Settings
+from tests.fakes.catalog import FakeItemQueries
+from tests.fakes.identity import FakeUserQueries
+from tests.fakes.security import FakeClock, FakeHasher, FakeTokens
+from tests.fakes.state import FakeDatabase
+from tests.fakes.uow import FakeUnitOfWorkFactory
+
+UNIT_SECRET = "unit-test-secret-key-of-32-bytes-or-more"
+
+
+@dataclass
+class Fakes:
+    """A container on fakes, and the fakes themselves for arranging and asserting."""
+
+    db: FakeDatabase = field(default_factory=FakeDatabase)
+    clock: FakeClock = field(default_factory=FakeClock)
+    hasher: FakeHasher = field(default_factory=FakeHasher)
+    tokens: FakeTokens = field(default_factory=FakeTokens)
+    container: Container = field(init=False)
+
+    def __post_init__(self) -> None:
+        settings = Settings(secret_key=UNIT_SECRET, database_url="sqlite+aiosqlite:///:memory:")
+        container = Container(settings=settings)
+        core = container.core
+        core.uow.override(providers.Object(FakeUnitOfWorkFactory(self.db)))
+        core.clock.override(providers.Object(self.clock))
+        core.hasher.override(providers.Object(self.hasher))
+        core.tokens.override(providers.Object(self.tokens))
+        container.identity.queries.override(providers.Object(FakeUserQueries(self.db)))
+        container.catalog.queries.override(providers.Object(FakeItemQueries(self.db)))
+        self.container = container
+
+    @property
+    def identity(self) -> Identity:
+        return self.container.identity  # type: ignore[return-value]
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.container.catalog  # type: ignore[return-value]

@@ -1,0 +1,52 @@
+"""Fakes of the shared ports: password hashing, tokens and the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import Unauthorized
+
+
+class FakeHasher:
+    """Hashes are ``v<version>$<password>``; bumping ``version`` makes old hashes outdated."""
+
+    def __init__(self) -> None:
+        self.version = 1
+        self.unknown_user_checks = 0
+
+    async def hash(self, password: str) -> str:
+        return f"v{self.version}${password}"
+
+    async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        if password_hash is None:
+            self.unknown_user_checks += 1
+            return False, None
+        version, _, stored = password_hash.partition("$")
+        if stored != password:
+            return False, None
+        return True, (await self.hash(password) if version != f"v{self.version}" else None)
+
+
+class FakeTokens:
+    expires_in = 3600
+
+    def issue(self, user_id: int) -> str:
+        return f"token-for-{user_id}"
+
+    def subject(self, token: str) -> int:
+        prefix, _, raw = token.rpartition("-")
+        if prefix != "token-for" or not raw.isdigit():
+            raise Unauthorized("Could not validate credentials")
+        return int(raw)
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self.current += timedelta(microseconds=1)  # strictly increasing, like real timestamps
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)

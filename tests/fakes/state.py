@@ -1,0 +1,79 @@
+"""The in-memory database every fake repository works on.
+
+Committed state lives in ``FakeDatabase.state``; a unit of work (``tests/fakes/uow.py``) works
+on a deep copy and swaps it in on commit, so an abandoned or failed unit of work leaves nothing
+behind, exactly as a rolled back transaction. The fakes enforce what the database enforces
+(unique keys, foreign keys with their CASCADE or RESTRICT, savepoints), and the repository
+contract tests run the same assertions against them and against every SQL engine, so a fake
+cannot drift.
+
+Each repository call is a "statement": it is recorded in ``FakeDatabase.statements`` (with
+``for_update`` where the port takes it), and ``FakeDatabase.fail(statement, times)`` makes the
+next calls of a statement (or ``"commit"``) lose a race with ``TransientConflict``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from application.errors import TransientConflict
+from domain.catalog import Item
+from domain.errors import Conflict
+from domain.identity import User
+
+
+@dataclass
+class FakeState:
+    users: dict[int, User] = field(default_factory=dict)
+    login_attempts: list[tuple[str, datetime]] = field(default_factory=list)
+    items: dict[int, Item] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)  # name → id
+    # Rows another context still refers to with ON DELETE RESTRICT: (table, id) → who refers.
+    # Deleting them, directly or by a cascade, is the same ``Conflict`` SQL raises.
+    references: dict[tuple[str, int], str] = field(default_factory=dict)
+    next_id: dict[str, int] = field(default_factory=dict)
+
+    def new_id(self, table: str) -> int:
+        self.next_id[table] = self.next_id.get(table, 0) + 1
+        return self.next_id[table]
+
+
+ENTITIES = {"users": "User", "items": "Item"}
+
+
+def still_referenced(state: FakeState, table: str, row_id: int) -> None:
+    """The RESTRICT check: the same error the SQL unit of work translates a violation into."""
+    referrer = state.references.get((table, row_id))
+    if referrer is not None:
+        raise Conflict(f"{ENTITIES[table]} is still referenced by {referrer}; it cannot be deleted")
+
+
+@dataclass(frozen=True)
+class Statement:
+    name: str
+    for_update: bool = False
+
+
+class FakeDatabase:
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self.commits = 0
+        self.statements: list[Statement] = []
+        self._failures: Counter[str] = Counter()
+
+    def fail(self, statement: str, times: int = 1) -> None:
+        """The next ``times`` runs of ``statement`` (``"items.add"``, ``"commit"``...) lose a
+        race, like a PostgreSQL deadlock or serialization failure."""
+        self._failures[statement] += times
+
+    def run(self, name: str, *, for_update: bool = False) -> None:
+        self.statements.append(Statement(name, for_update))
+        if self._failures[name] > 0:
+            self._failures[name] -= 1
+            raise TransientConflict()
+
+    def reset(self) -> None:
+        self.state = FakeState()
+        self.statements.clear()

@@ -1,0 +1,72 @@
+"""The fake unit of work: a deep copy of the committed state, swapped in on commit."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Self
+
+from tests.fakes.catalog import FakeItemRepository, FakeTagRepository
+from tests.fakes.identity import FakeLoginAttemptRepository, FakeUserRepository
+from tests.fakes.state import FakeDatabase
+
+
+class FakeUnitOfWork:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self.state = copy.deepcopy(self.db.state)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.state = copy.deepcopy(self.db.state)  # anything not committed is gone
+
+    async def commit(self) -> None:
+        self.db.run("commit")
+        self.db.state = copy.deepcopy(self.state)
+        self.db.commits += 1
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self.state = copy.deepcopy(self.db.state)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        saved = copy.deepcopy(self.state)
+        try:
+            yield
+        except BaseException:
+            self.state = saved
+            raise
+
+    # Repositories read ``self.state`` on every call, so they survive a savepoint's rollback.
+
+    @property
+    def users(self) -> FakeUserRepository:
+        return FakeUserRepository(self)
+
+    @property
+    def login_attempts(self) -> FakeLoginAttemptRepository:
+        return FakeLoginAttemptRepository(self)
+
+    @property
+    def items(self) -> FakeItemRepository:
+        return FakeItemRepository(self)
+
+    @property
+    def tags(self) -> FakeTagRepository:
+        return FakeTagRepository(self)
+
+
+class FakeUnitOfWorkFactory:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.db)
