@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check: install dev dependencies, make sure PostgreSQL answers (starting the local
-# cluster when it is installed but stopped), then ruff, mypy, import contracts and pytest.
+# cluster when it is installed but stopped), install the Debian packages tests need (Chromium,
+# when root), then ruff, mypy, import contracts and pytest.
 # With CI=true an unreachable PostgreSQL fails the run instead of skipping its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ if ! pg_up; then
   if [ "${CI:-}" = "true" ]; then echo "PostgreSQL unreachable on $PGHOST:$PGPORT and CI=true: failing" >&2; exit 1; fi
   echo "PostgreSQL unreachable: its tests will be skipped (they fail under CI=true)"
 fi
+
+source scripts/provision.sh
 
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
 echo "== mypy"; uv run mypy

@@ -47,10 +47,6 @@ def track_request() -> Iterator[RequestStats]:
         _current.reset(token)
 
 
-def current_stats() -> RequestStats | None:
-    return _current.get()
-
-
 def instrument_engine(engine: Engine, slow_query_ms: float) -> None:
     """Counts statements for the current request and reports those slower than
     ``slow_query_ms``: a WARNING with the duration and the SQL text (placeholders, never the

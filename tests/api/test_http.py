@@ -4,9 +4,10 @@ a smoke call of every route so a missed dependency-injector wiring fails CI."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from infrastructure.persistence.database import create_engine
 from interfaces.http.app import create_app
@@ -28,9 +29,12 @@ async def test_unknown_route_and_method_are_problems(client) -> None:
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
     assert missing.json() == {
-        "type": "/problems/not-found", "title": "Not Found", "status": 404,
-        "detail": "No such resource", "instance": "/api/v1/nothing-here",
-    }  # fmt: skip
+        "type": "/problems/not-found",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No such resource",
+        "instance": "/api/v1/nothing-here",
+    }
     wrong_method = await client.put("/api/v1/stats/users")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["type"] == "/problems/method-not-allowed"
@@ -86,13 +90,87 @@ async def test_ready_is_503_on_an_unmigrated_database(tmp_path) -> None:
     assert live.status_code == 200
 
 
-async def test_every_route_is_wired(app, client, make_user) -> None:
-    """Calls every API route once: a dependency that cannot be resolved would answer 500."""
-    admin = await make_user("root", superuser=True)
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
+# One request per operation that passes validation, so the endpoint itself runs (and with it
+# every ``Provide[...]`` it injects). ``{user}``/``{other}`` are user ids, ``{item}`` an item id.
+WIRING_REQUESTS: dict[str, dict[str, Any]] = {
+    "health-live": {},
+    "health-ready": {},
+    "metrics-read": {},
+    "auth-issue-token": {"data": {"username": "{username}", "password": "password-123"}},
+    "users-sign-up": {
+        "json": {"email": "{username}-2@example.com", "username": "{username}-2", "password": "password-123"}
+    },
+    "users-list": {},
+    "users-read-me": {},
+    "users-update-me": {"json": {"full_name": "Wired"}},
+    "users-replace-profile": {"json": {"bio": "wired"}},
+    "users-delete-me": {},
+    "users-activate": {"json": {"user_ids": ["{other}"]}},
+    "users-read": {},
+    "users-update": {"json": {"full_name": "Wired"}},
+    "users-delete": {},
+    "users-list-items": {},
+    "stats-users": {},
+    "items-create": {"json": {"title": "Wired", "price": "1.00"}},
+    "items-list": {},
+    "items-create-batch": {"json": {"items": [{"title": "Batch", "price": "1.00"}]}},
+    "items-read": {},
+    "items-replace": {
+        "json": {"title": "T", "description": None, "price": "2", "is_active": True, "tags": []}
+    },
+    "items-patch": {"json": {"price": "3"}},
+    "items-delete": {},
+    "items-transfer": {"json": {"new_owner_id": "{other}"}},
+    "tags-list": {},
+    "stats-items": {},
+}
+
+
+def _fill(value: Any, names: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in names:
+        return names[value[1:-1]]
+    return value.format(**names) if isinstance(value, str) else value
+
+
+async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user) -> None:
+    """Calls every operation once, each with a fresh superuser (a route that deletes its caller
+    cannot spoil the next), with a request that passes validation, and checks that the endpoint
+    itself ran (not only auth or validation in front of it): an injection that cannot be
+    resolved would raise there. A new operation needs a row in ``WIRING_REQUESTS``."""
+    contexts = [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+    operations = {c.original_route.name for c in contexts if not c.path.startswith(("/docs", "/redoc"))}
+    assert operations == WIRING_REQUESTS.keys()
+    ran: list[str] = []
+    for context in contexts:
+        route = context.original_route
+        if route.name not in WIRING_REQUESTS:
             continue
-        path = re.sub(r"\{[^}]+\}", "1", route.path)
-        for method in route.methods:
-            response = await client.request(method, path, headers=admin.auth, json={})
-            assert response.status_code < 500, (method, route.path, response.text)
+        dependant = context._effective_route.dependant  # what the request handler calls
+        endpoint = dependant.call
+
+        async def recorded(*args: Any, _name: str = route.name, _call: Any = endpoint, **kwargs: Any) -> Any:
+            ran.append(_name)
+            return await _call(*args, **kwargs)
+
+        dependant.call = recorded
+    for context in contexts:
+        route = context.original_route
+        if route.name not in WIRING_REQUESTS:
+            continue
+        principal = await make_user(superuser=True)
+        other = await make_user()
+        item = (
+            await client.post("/api/v1/items", json={"title": "Mine", "price": "1"}, headers=principal.auth)
+        ).json()
+        names = {"username": principal.username, "user": principal.id, "other": other.id, "item": item["id"]}
+        path = context.path.replace("{user_id}", str(principal.id)).replace("{item_id}", str(item["id"]))
+        request = _fill(WIRING_REQUESTS[route.name], names)
+        (method,) = route.methods
+        before = len(ran)
+        response = await client.request(method, path, headers=principal.auth, **request)
+        assert response.status_code < 400, (route.name, response.status_code, response.text)
+        assert ran[before:].count(route.name) == 1, (route.name, ran[before:])

@@ -61,9 +61,27 @@ async def test_create_needs_a_token(client) -> None:
 
 @pytest.mark.parametrize(
     "raw_price",
-    ['"1e400"', "1e400", "NaN", "Infinity", "-Infinity", '"NaN"', "-1", '"-0.01"', '"1.234"', "1.234", "true",
-     "null", '"abc"', '""', "10000000000", '"99999999999.99"', "[]", "{}"],
-)  # fmt: skip
+    [
+        '"1e400"',
+        "1e400",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        '"NaN"',
+        "-1",
+        '"-0.01"',
+        '"1.234"',
+        "1.234",
+        "true",
+        "null",
+        '"abc"',
+        '""',
+        "10000000000",
+        '"99999999999.99"',
+        "[]",
+        "{}",
+    ],
+)
 async def test_bad_prices_are_422_never_500(client, make_user, raw_price: str) -> None:
     alice = await make_user("alice")
     response = await client.post(
@@ -81,9 +99,10 @@ async def test_good_prices_are_normalised(client, make_user) -> None:
         [("0", "0.00"), ("5.5", "5.50"), ('"7"', "7.00"), ("9999999999.99", "9999999999.99")]
     ):
         response = await client.post(
-            f"{API}/items", content=f'{{"title": "t{i}", "price": {raw}}}',
+            f"{API}/items",
+            content=f'{{"title": "t{i}", "price": {raw}}}',
             headers={**alice.auth, "content-type": "application/json"},
-        )  # fmt: skip
+        )
         assert response.status_code == 201, response.text
         assert response.json()["price"] == shown
 
@@ -128,8 +147,11 @@ async def test_put_patch_with_if_match(client, make_user) -> None:
     put = await client.put(url, json=full, headers={**alice.auth, "If-Match": etag})
     assert put.status_code == 200, put.text
     assert (put.json()["title"], put.json()["description"], put.json()["price"], put.json()["tags"]) == (
-        "Lamp 2", None, "5.00", ["c"],
-    )  # fmt: skip
+        "Lamp 2",
+        None,
+        "5.00",
+        ["c"],
+    )
     new_etag = put.headers["etag"]
     assert new_etag != etag
     stale = await client.put(url, json=full, headers={**alice.auth, "If-Match": etag})
@@ -144,13 +166,20 @@ async def test_put_patch_with_if_match(client, make_user) -> None:
     patch = await client.patch(url, json={"tags": ["x", "y"]}, headers={**alice.auth, "If-Match": new_etag})
     assert patch.status_code == 200 and patch.json()["tags"] == ["x", "y"]
     assert patch.json()["title"] == "Lamp 2" and patch.headers["etag"] != new_etag
-    for bad in ({"title": None}, {"price": None}, {"tags": None}, {"is_active": None}, {"owner_id": 1},
-                {"price": "1.001"}):  # fmt: skip
+    for bad in (
+        {"title": None},
+        {"price": None},
+        {"tags": None},
+        {"is_active": None},
+        {"owner_id": 1},
+        {"price": "1.001"},
+    ):
         assert_problem(await client.patch(url, json=bad, headers=alice.auth), 422, "validation-error")
     cleared = await client.patch(url, json={"description": None, "tags": []}, headers=alice.auth)
     assert cleared.json()["tags"] == [] and cleared.json()["description"] is None
-    assert_problem(await client.patch(f"{API}/items/999999", json={"title": "x"}, headers=alice.auth), 404,
-                   "not-found")  # fmt: skip
+    assert_problem(
+        await client.patch(f"{API}/items/999999", json={"title": "x"}, headers=alice.auth), 404, "not-found"
+    )
 
 
 async def test_ownership(client, make_user) -> None:
@@ -174,8 +203,9 @@ async def test_delete(client, make_user, db) -> None:
     alice = await make_user("alice")
     item = await create(client, alice, tags=["gone"])
     url = f"{API}/items/{item['id']}"
-    assert_problem(await client.delete(url, headers={**alice.auth, "If-Match": '"stale"'}), 412,
-                   "precondition-failed")  # fmt: skip
+    assert_problem(
+        await client.delete(url, headers={**alice.auth, "If-Match": '"stale"'}), 412, "precondition-failed"
+    )
     response = await client.delete(
         url, headers={**alice.auth, "If-Match": (await client.get(url)).headers["etag"]}
     )
@@ -210,22 +240,32 @@ async def test_transfer(client, make_user) -> None:
     item = await create(client, alice, "Lamp")
     url = f"{API}/items/{item['id']}/transfer"
     for target in (999999, 0):
-        assert_problem(await client.post(url, json={"new_owner_id": target}, headers=alice.auth), 422,
-                       "validation-error")  # fmt: skip
+        assert_problem(
+            await client.post(url, json={"new_owner_id": target}, headers=alice.auth), 422, "validation-error"
+        )
     off = await client.patch(f"{API}/users/{carol.id}", json={"is_active": False}, headers=root.auth)
     assert off.status_code == 200
-    assert_problem(await client.post(url, json={"new_owner_id": carol.id}, headers=alice.auth), 422,
-                   "validation-error")  # fmt: skip
+    assert_problem(
+        await client.post(url, json={"new_owner_id": carol.id}, headers=alice.auth), 422, "validation-error"
+    )
+    before = (await client.get(f"{API}/items/{item['id']}")).headers["etag"]
     moved = await client.post(url, json={"new_owner_id": bob.id}, headers=alice.auth)
     assert moved.status_code == 200 and moved.json()["owner"] == {"id": bob.id, "username": "bob"}
-    assert moved.headers["etag"] != (await client.get(f"{API}/items/{item['id']}")).headers["etag"] or True
+    after = (await client.get(f"{API}/items/{item['id']}")).headers["etag"]
+    assert moved.headers["etag"] == after != before  # a new owner is a new representation
     await create(client, alice, "lamp")
     clash = await client.post(url, json={"new_owner_id": alice.id}, headers=bob.auth)
     assert_problem(clash, 409, "already-exists")
-    assert_problem(await client.post(f"{API}/items/999999/transfer", json={"new_owner_id": bob.id},
-                                     headers=bob.auth), 404, "not-found")  # fmt: skip
-    assert_problem(await client.post(url, json={"new_owner_id": alice.id, "x": 1}, headers=bob.auth), 422,
-                   "validation-error")  # fmt: skip
+    assert_problem(
+        await client.post(f"{API}/items/999999/transfer", json={"new_owner_id": bob.id}, headers=bob.auth),
+        404,
+        "not-found",
+    )
+    assert_problem(
+        await client.post(url, json={"new_owner_id": alice.id, "x": 1}, headers=bob.auth),
+        422,
+        "validation-error",
+    )
 
 
 # --- batch --------------------------------------------------------------------------------------
@@ -262,9 +302,11 @@ async def test_batch_mixed_elements(client, make_user, db) -> None:
         rows = (await conn.execute(text("SELECT id, title, price, is_active FROM items ORDER BY id"))).all()
         tags = (await conn.execute(text("SELECT name FROM tags ORDER BY name"))).scalars().all()
     assert [(r.title, r.price, r.is_active) for r in rows] == [
-        ("Existing", Decimal("19.90"), True), ("One", Decimal("1.10"), True),
-        ("Four", Decimal("4.50"), False), ("Five", Decimal("5.00"), True),
-    ]  # fmt: skip
+        ("Existing", Decimal("19.90"), True),
+        ("One", Decimal("1.10"), True),
+        ("Four", Decimal("4.50"), False),
+        ("Five", Decimal("5.00"), True),
+    ]
     assert [r.id for r in rows[1:]] == created_ids
     assert tags == ["batch-new", "x"]  # nothing of the failed duplicate's new tag remains
 
@@ -272,11 +314,15 @@ async def test_batch_mixed_elements(client, make_user, db) -> None:
 async def test_batch_limits(client, make_user) -> None:
     alice = await make_user("alice")
     too_many = {"items": [{"title": f"t{i}", "price": 1} for i in range(1001)]}
-    assert_problem(await client.post(f"{API}/items/batch", json=too_many, headers=alice.auth), 422,
-                   "validation-error")  # fmt: skip
+    assert_problem(
+        await client.post(f"{API}/items/batch", json=too_many, headers=alice.auth), 422, "validation-error"
+    )
     assert_problem(await client.post(f"{API}/items/batch", json={"items": []}), 401, "unauthorized")
-    assert_problem(await client.post(f"{API}/items/batch", json={"elements": []}, headers=alice.auth), 422,
-                   "validation-error")  # fmt: skip
+    assert_problem(
+        await client.post(f"{API}/items/batch", json={"elements": []}, headers=alice.auth),
+        422,
+        "validation-error",
+    )
     huge = {"items": [{"title": "x" * 200, "price": 1, "description": "d" * 5000} for _ in range(250)]}
     assert_problem(
         await client.post(f"{API}/items/batch", json=huge, headers=alice.auth), 413, "payload-too-large"
@@ -295,17 +341,26 @@ async def _catalog(client, users, n: int = 80, seed: int = 5) -> list[dict[str, 
     for user in users:
         batch = []
         for i in range(n // len(users)):
-            batch.append({
-                "title": f"{rng.choice(words)} {rng.choice(words)} {user.username}{i}",
-                "price": rng.choice(["0.00", "9.99", "10.00", "10.01", "50", "99.99", "250.00"]),
-                "tags": rng.sample(["a", "b", "c", "d", "e"], rng.randint(0, 3)),
-                "is_active": rng.random() < 0.85,
-            })  # fmt: skip
+            batch.append(
+                {
+                    "title": f"{rng.choice(words)} {rng.choice(words)} {user.username}{i}",
+                    "price": rng.choice(["0.00", "9.99", "10.00", "10.01", "50", "99.99", "250.00"]),
+                    "tags": rng.sample(["a", "b", "c", "d", "e"], rng.randint(0, 3)),
+                    "is_active": rng.random() < 0.85,
+                }
+            )
         response = await client.post(f"{API}/items/batch", json={"items": batch}, headers=user.auth)
         assert response.json()["failed"] == 0, response.text
         for element, result in zip(batch, response.json()["results"], strict=True):
-            made.append({**element, "id": result["id"], "owner_id": user.id,
-                         "price": Decimal(element["price"]), "tags": sorted(element["tags"])})  # fmt: skip
+            made.append(
+                {
+                    **element,
+                    "id": result["id"],
+                    "owner_id": user.id,
+                    "price": Decimal(element["price"]),
+                    "tags": sorted(element["tags"]),
+                }
+            )
     return made
 
 
@@ -329,15 +384,18 @@ async def test_filters_combined_match_python(client, make_user) -> None:
 
     def ref(q=None, min_price=None, max_price=None, tags=(), owner_id=None, is_active=True):  # type: ignore[no-untyped-def]
         return sorted(
-            (m for m in made
-             if (is_active is None or m["is_active"] == is_active)
-             and (q is None or q.lower() in m["title"].lower())
-             and (min_price is None or m["price"] >= Decimal(min_price))
-             and (max_price is None or m["price"] <= Decimal(max_price))
-             and all(t in m["tags"] for t in tags)
-             and (owner_id is None or m["owner_id"] == owner_id)),
+            (
+                m
+                for m in made
+                if (is_active is None or m["is_active"] == is_active)
+                and (q is None or q.lower() in m["title"].lower())
+                and (min_price is None or m["price"] >= Decimal(min_price))
+                and (max_price is None or m["price"] <= Decimal(max_price))
+                and all(t in m["tags"] for t in tags)
+                and (owner_id is None or m["owner_id"] == owner_id)
+            ),
             key=lambda m: (m["price"], m["id"]),
-        )  # fmt: skip
+        )
 
     cases = [
         {},
@@ -368,10 +426,21 @@ async def test_filters_combined_match_python(client, make_user) -> None:
 
 
 async def test_list_errors(client, make_user) -> None:
-    for params in ({"min_price": "10", "max_price": "5"}, {"min_price": "abc"}, {"max_price": "-1"},
-                   {"sort": "owner"}, {"sort": "-id"}, {"limit": 0}, {"limit": 101}, {"offset": -1},
-                   {"tag": "bad tag"}, {"owner_id": 0}, {"q": ""}, {"min_price": "1e400"},
-                   {"q": "a\x00"}):  # fmt: skip
+    for params in (
+        {"min_price": "10", "max_price": "5"},
+        {"min_price": "abc"},
+        {"max_price": "-1"},
+        {"sort": "owner"},
+        {"sort": "-id"},
+        {"limit": 0},
+        {"limit": 101},
+        {"offset": -1},
+        {"tag": "bad tag"},
+        {"owner_id": 0},
+        {"q": ""},
+        {"min_price": "1e400"},
+        {"q": "a\x00"},
+    ):
         assert_problem(await client.get(f"{API}/items", params=params), 422, "validation-error")
     for cursor in ("garbage", "AAAA", "!!!!", "a" * 900):
         assert_problem(await client.get(f"{API}/items", params={"cursor": cursor}), 400, "bad-request")
@@ -450,8 +519,14 @@ async def test_statement_counts_are_constant(client, make_user, count_statements
 
 async def test_tags_and_stats_match_python(client, make_user) -> None:
     empty = (await client.get(f"{API}/stats/items")).json()
-    assert empty == {"total_items": 0, "active_items": 0, "avg_price": None, "min_price": None,
-                     "max_price": None, "top_tags": []}  # fmt: skip
+    assert empty == {
+        "total_items": 0,
+        "active_items": 0,
+        "avg_price": None,
+        "min_price": None,
+        "max_price": None,
+        "top_tags": [],
+    }
     users = [await make_user("alice"), await make_user("bob"), await make_user("carol")]
     made = await _catalog(client, users, n=60, seed=9)
     stats = (await client.get(f"{API}/stats/items")).json()
@@ -459,8 +534,10 @@ async def test_tags_and_stats_match_python(client, make_user) -> None:
     avg = (sum(active, Decimal(0)) / len(active)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert stats["total_items"] == len(made) and stats["active_items"] == len(active)
     assert (stats["avg_price"], stats["min_price"], stats["max_price"]) == (
-        f"{avg:.2f}", f"{min(active):.2f}", f"{max(active):.2f}",
-    )  # fmt: skip
+        f"{avg:.2f}",
+        f"{min(active):.2f}",
+        f"{max(active):.2f}",
+    )
     counts: dict[str, int] = {}
     for m in made:
         for t in m["tags"]:
@@ -483,8 +560,10 @@ async def test_tags_and_stats_match_python(client, make_user) -> None:
     assert sorted(walked, reverse=True)[0] == walked[0] and len(walked) == len(counts)
     assert [c for c, _ in walked] == sorted((c for c, _ in walked), reverse=True)
     user_stats = (await client.get(f"{API}/stats/users")).json()
-    per_user = sorted(((u.id, u.username, sum(m["owner_id"] == u.id for m in made)) for u in users),
-                      key=lambda t: (-t[2], t[0]))  # fmt: skip
+    per_user = sorted(
+        ((u.id, u.username, sum(m["owner_id"] == u.id for m in made)) for u in users),
+        key=lambda t: (-t[2], t[0]),
+    )
     assert [(u["user_id"], u["username"], u["item_count"]) for u in user_stats["top_users"]] == per_user
 
 

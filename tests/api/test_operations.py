@@ -169,8 +169,13 @@ async def test_metrics_count_requests_by_route_template_method_and_status(client
     )
     raw_paths = [key for key in after if dict(key[1]).get("route", "").endswith(str(user.id))]
     assert raw_paths == [], "raw paths must never become labels"
-    for name in ("db_pool_checked_out", "db_pool_idle", "db_slow_queries_total", "login_failures_total",
-                 "idempotent_replays_total"):  # fmt: skip
+    for name in (
+        "db_pool_checked_out",
+        "db_pool_idle",
+        "db_slow_queries_total",
+        "login_failures_total",
+        "idempotent_replays_total",
+    ):
         assert any(key[0] == name for key in after), name
     assert sample(after, "db_pool_checked_out") == 0
     assert sample(after, "db_pool_idle") >= 1

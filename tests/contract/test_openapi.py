@@ -75,14 +75,20 @@ class ContractEnv:
         now = datetime.now(UTC)
         rows = [
             {
-                "id": a.id, "email": f"{a.username.replace(' ', '.')}@contract.invalid",
+                "id": a.id,
+                "email": f"{a.username.replace(' ', '.')}@contract.invalid",
                 "username": a.username,
-                "full_name": None, "password_hash": self._hash, "is_active": True,
-                "is_superuser": a.is_superuser, "is_deleted": False, "deleted_at": None,
-                "created_at": now, "updated_at": now,
+                "full_name": None,
+                "password_hash": self._hash,
+                "is_active": True,
+                "is_superuser": a.is_superuser,
+                "is_deleted": False,
+                "deleted_at": None,
+                "created_at": now,
+                "updated_at": now,
             }
             for a in self.actors
-        ]  # fmt: skip
+        ]
         stmt = insert(UserRow).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[UserRow.id],

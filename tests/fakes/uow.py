@@ -16,7 +16,6 @@ from tests.fakes.state import FakeDatabase
 class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
-        self.committed = False
 
     async def __aenter__(self) -> Self:
         self.state = copy.deepcopy(self.db.state)
@@ -31,7 +30,6 @@ class FakeUnitOfWork:
         self.db.run("commit")
         self.db.state = copy.deepcopy(self.state)
         self.db.commits += 1
-        self.committed = True
 
     async def rollback(self) -> None:
         self.state = copy.deepcopy(self.db.state)

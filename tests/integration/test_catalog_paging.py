@@ -46,9 +46,15 @@ async def _load(backend: Backend, rows: list[tuple[str, str, int, bool]]) -> Non
             at = base + timedelta(seconds=age)
             assert owner.id is not None
             await uow.items.add(
-                Item(title=title, price=Decimal(price), owner_id=owner.id, is_active=active,
-                     created_at=at, updated_at=at)
-            )  # fmt: skip
+                Item(
+                    title=title,
+                    price=Decimal(price),
+                    owner_id=owner.id,
+                    is_active=active,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
         await uow.commit()
 
 
@@ -113,9 +119,15 @@ async def test_cursor_walk_survives_concurrent_inserts(
             at = base + timedelta(seconds=age - 1)
             assert owner.id is not None
             await uow.items.add(
-                Item(title=title, price=Decimal(price), owner_id=owner.id, is_active=active,
-                     created_at=at, updated_at=at)
-            )  # fmt: skip
+                Item(
+                    title=title,
+                    price=Decimal(price),
+                    owner_id=owner.id,
+                    is_active=active,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
         await uow.commit()
     cursor = page.next_cursor
     while cursor is not None:

@@ -3,14 +3,12 @@
 ``bazaar serve`` runs on a free port; headless Chromium loads each page with every outside
 name resolving nowhere and every non-local request sent to a dead proxy, lets the scripts run
 (``--virtual-time-budget``) and dumps the DOM, which must hold the rendered operations: so the
-JavaScript and CSS came from the service itself. Chromium is installed from Debian when absent
-(as root); the test is skipped only when it is neither installed nor installable and CI is not
-true.
+JavaScript and CSS came from the service itself. Chromium is provisioned by the test command
+(``scripts/provision.sh``, as root on Debian); without it the test skips, or fails under CI=true.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -29,16 +27,8 @@ def _installed() -> str | None:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     found = _installed()
-    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        lock = ["-o", "DPkg::Lock::Timeout=300"]
-        subprocess.run(["apt-get", "update", "-qq", *lock], env=env, capture_output=True, timeout=900)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", *lock, "chromium"], env=env, capture_output=True, timeout=1800
-        )
-        found = _installed()
     if found is None:
-        message = "chromium is not installed and could not be installed (needs root and apt-get)"
+        message = "chromium is not installed (bash scripts/check.sh installs it as root on Debian)"
         if conftest.IN_CI:
             pytest.fail(message + "; CI=true requires the browser test")
         pytest.skip(message)
@@ -50,19 +40,30 @@ def render(chromium: str, url: str) -> str:
     with tempfile.TemporaryDirectory(prefix="bazaar-chromium-") as profile:
         done = subprocess.run(
             [
-                chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}",
                 # Offline: names other than 127.0.0.1 do not resolve, and anything not local
                 # goes to a proxy that is not there.
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                f"--proxy-server=http://127.0.0.1:{free_port()}", "--proxy-bypass-list=127.0.0.1",
-                "--virtual-time-budget=20000", "--dump-dom", url,
+                f"--proxy-server=http://127.0.0.1:{free_port()}",
+                "--proxy-bypass-list=127.0.0.1",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                url,
             ],
             capture_output=True,
             text=True,
             timeout=120,
-        )  # fmt: skip
+        )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 

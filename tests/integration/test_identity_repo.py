@@ -98,8 +98,13 @@ async def test_update_including_profile(backend: Backend) -> None:
 
 
 async def test_delete_and_activate(backend: Backend) -> None:
-    users = await _add(backend, _user("ann", is_active=False), _user("bob", is_active=False), _user("carl"),
-                       _user("dora", is_active=False, is_deleted=True))  # fmt: skip
+    users = await _add(
+        backend,
+        _user("ann", is_active=False),
+        _user("bob", is_active=False),
+        _user("carl"),
+        _user("dora", is_active=False, is_deleted=True),
+    )
     ids = [u.id for u in users if u.id is not None]
     async with backend.uow() as uow:
         assert await uow.users.activate([*ids, 999], T0) == 2

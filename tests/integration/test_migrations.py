@@ -34,14 +34,24 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 # table → rows to insert when the table exists (ids chosen so reruns after a downgrade do not clash)
 SEEDS: dict[str, Callable[[int], list[dict[str, object]]]] = {
     "users": lambda n: [
-        {"id": 1000 + n * 10 + i, "email": f"m{n}-{i}@example.com", "username": f"mig{n}_{i}",
-         "full_name": None, "password_hash": "x", "is_active": True, "is_superuser": False,
-         "is_deleted": False, "deleted_at": None, "created_at": NOW, "updated_at": NOW}
+        {
+            "id": 1000 + n * 10 + i,
+            "email": f"m{n}-{i}@example.com",
+            "username": f"mig{n}_{i}",
+            "full_name": None,
+            "password_hash": "x",
+            "is_active": True,
+            "is_superuser": False,
+            "is_deleted": False,
+            "deleted_at": None,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
         for i in range(2)
     ],
     "profiles": lambda n: [{"user_id": 1000 + n * 10, "bio": "hello", "avatar_url": None}],
     "login_attempts": lambda n: [{"login_key": f"mig{n}", "attempted_at": NOW}],
-}  # fmt: skip
+}
 
 
 def config(url: str) -> Config:

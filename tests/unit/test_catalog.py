@@ -94,9 +94,17 @@ def cmd(title: str = "Lamp", price: object = "19.90", **extra: object) -> catalo
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("19.9", "19.90"), (19.9, "19.90"), (0, "0.00"), (1e2, "100.00"), ("007", "7.00"),
-     ("999999999999.99", "999999999999.99"), (Decimal("5.1"), "5.10"), ("19.900", "19.90")],
-)  # fmt: skip
+    [
+        ("19.9", "19.90"),
+        (19.9, "19.90"),
+        (0, "0.00"),
+        (1e2, "100.00"),
+        ("007", "7.00"),
+        ("999999999999.99", "999999999999.99"),
+        (Decimal("5.1"), "5.10"),
+        ("19.900", "19.90"),
+    ],
+)
 def test_parse_money_accepts(raw: object, expected: str) -> None:
     assert parse_money(raw) == Decimal(expected)
     assert str(parse_money(raw)) == expected
@@ -104,9 +112,34 @@ def test_parse_money_accepts(raw: object, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["1e400", 1e400, "NaN", float("nan"), "Infinity", "-Infinity", -1, "-0.01", "1.234", 0.001, True, None,
-     [], "abc", "", 10**12, "1000000000000", "1e-400", "0x10", "1e2", " 7 ", "+1", "1.", ".5", "١٢"],
-)  # fmt: skip
+    [
+        "1e400",
+        1e400,
+        "NaN",
+        float("nan"),
+        "Infinity",
+        "-Infinity",
+        -1,
+        "-0.01",
+        "1.234",
+        0.001,
+        True,
+        None,
+        [],
+        "abc",
+        "",
+        10**12,
+        "1000000000000",
+        "1e-400",
+        "0x10",
+        "1e2",
+        " 7 ",
+        "+1",
+        "1.",
+        ".5",
+        "١٢",
+    ],
+)
 def test_parse_money_rejects(raw: object) -> None:
     with pytest.raises(InvalidInput):
         parse_money(raw)
@@ -234,8 +267,12 @@ async def test_replace_sets_every_field_and_patch_only_given_ones(env: Env) -> N
     item = await env.create(alice, cmd(description="d", tags=["a", "b"]))
     put = await env.replace(alice, item.id, catalog.ReplaceItemCommand("New", "2.5", None, False, ["C"]))
     assert (put.title, put.description, put.price, put.is_active, put.tags) == (
-        "New", None, Decimal("2.50"), False, ["c"],
-    )  # fmt: skip
+        "New",
+        None,
+        Decimal("2.50"),
+        False,
+        ["c"],
+    )
     patched = await env.patch(alice, item.id, catalog.PatchItemCommand(tags=["x", "y"]))
     assert patched.tags == ["x", "y"] and patched.title == "New" and patched.is_active is False
     cleared = await env.patch(alice, item.id, catalog.PatchItemCommand(tags=[]))
@@ -314,8 +351,16 @@ async def test_batch_mixes_valid_invalid_and_duplicate_elements(env: Env) -> Non
     created = {r.index: r.id for r in result.results if r.created}
     assert set(created) == {0, 7}
     kinds = {r.index: type(r.error).__name__ for r in result.results if r.error}
-    assert kinds == {1: "AlreadyExists", 2: "InvalidInput", 3: "AlreadyExists", 4: "InvalidInput",
-                     5: "InvalidInput", 6: "InvalidInput", 8: "InvalidInput", 9: "InvalidInput"}  # fmt: skip
+    assert kinds == {
+        1: "AlreadyExists",
+        2: "InvalidInput",
+        3: "AlreadyExists",
+        4: "InvalidInput",
+        5: "InvalidInput",
+        6: "InvalidInput",
+        8: "InvalidInput",
+        9: "InvalidInput",
+    }
     titles = sorted(i.title for i in env.db.state.items.values())
     assert titles == ["A", "D", "Existing"]
     assert "bad tag" not in env.db.state.tags and "new-tag" in env.db.state.tags
@@ -396,8 +441,12 @@ async def test_tags_and_stats(env: Env) -> None:
     stats = env.catalog.item_stats()
     empty = await stats()
     assert (empty.total_items, empty.avg_price, empty.min_price, empty.max_price, empty.top_tags) == (
-        0, None, None, None, [],
-    )  # fmt: skip
+        0,
+        None,
+        None,
+        None,
+        [],
+    )
     alice, bob = env.user("alice"), env.user("bob")
     await env.create(alice, cmd("A", "1.00", tags=["x", "y"]))
     await env.create(alice, cmd("B", "2.00", tags=["x"]))
