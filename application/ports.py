@@ -9,6 +9,7 @@ repositories its use cases use) in ``application/<context>/ports.py``; the SQL a
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -47,12 +48,20 @@ class PasswordHasher(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid token says: whose it is, and the user's token version when it was issued."""
+
+    user_id: int
+    version: int
+
+
 class TokenService(Protocol):
     @property
     def expires_in(self) -> int: ...
-    def issue(self, user_id: int) -> str: ...
-    def subject(self, token: str) -> int:
-        """The user id the token was issued for; raises ``Unauthorized`` if invalid or expired."""
+    def issue(self, user_id: int, version: int) -> str: ...
+    def claims(self, token: str) -> TokenClaims:
+        """Raises ``Unauthorized`` if the token is invalid or expired."""
         ...
 
 

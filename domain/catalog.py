@@ -16,6 +16,7 @@ from decimal import Decimal
 from domain.entity import UNSET, Entity, Unset, given
 from domain.errors import InvalidInput
 from domain.money import largest, money_pattern, parse_money
+from domain.text import check_text
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -33,13 +34,6 @@ TAG_RE = re.compile(TAG_PATTERN)
 def parse_price(value: object, field_name: str = "price") -> Decimal:
     """Money that fits ``items.price``."""
     return parse_money(value, field_name, maximum=PRICE_MAX)
-
-
-def check_text(value: str, field_name: str) -> str:
-    """No NUL characters: PostgreSQL text cannot hold them (the driver would fail, not us)."""
-    if "\x00" in value:
-        raise InvalidInput(f"{field_name} must not contain NUL characters", field_name)
-    return value
 
 
 def check_title(title: str) -> str:

@@ -61,6 +61,9 @@ class User(Entity):
     is_deleted: bool = False
     deleted_at: datetime | None = None
     profile: Profile | None = None
+    # Part of every token issued for the user; bumped when the password changes or the account
+    # is deactivated or deleted, which turns every token issued before into a 401.
+    token_version: int = 0
     id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -84,13 +87,19 @@ class User(Entity):
         if not isinstance(username, Unset):
             username = check_username(username)
         values = given(email=email, username=username, full_name=full_name, password_hash=password_hash)
+        if "password_hash" in values and values["password_hash"] != self.password_hash:
+            values["token_version"] = self.token_version + 1
         return self._record(now, values)
 
     def set_access(
         self, now: datetime, *, is_active: bool | Unset = UNSET, is_superuser: bool | Unset = UNSET
     ) -> bool:
-        """What a superuser decides about an account."""
-        return self._record(now, given(is_active=is_active, is_superuser=is_superuser))
+        """What a superuser decides about an account. Deactivating it revokes its tokens (they
+        stay revoked when it is activated again)."""
+        values = given(is_active=is_active, is_superuser=is_superuser)
+        if values.get("is_active") is False and self.is_active:
+            values["token_version"] = self.token_version + 1
+        return self._record(now, values)
 
     def promote(self, now: datetime) -> bool:
         """Make this an active superuser again, whatever happened to the account before."""
@@ -106,4 +115,12 @@ class User(Entity):
         return self._record(now, {"password_hash": password_hash})
 
     def soft_delete(self, now: datetime) -> None:
-        self._record(now, {"is_deleted": True, "deleted_at": now, "is_active": False})
+        self._record(
+            now,
+            {
+                "is_deleted": True,
+                "deleted_at": now,
+                "is_active": False,
+                "token_version": self.token_version + 1,
+            },
+        )

@@ -10,6 +10,7 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from application.ports import TokenClaims
 from domain.errors import Unauthorized
 
 
@@ -45,22 +46,22 @@ class JwtTokenService:
     def expires_in(self) -> int:
         return int(self._lifetime.total_seconds())
 
-    def issue(self, user_id: int) -> str:
+    def issue(self, user_id: int, version: int) -> str:
         now = datetime.now(UTC)
-        claims = {"sub": str(user_id), "iat": now, "exp": now + self._lifetime}
+        claims = {"sub": str(user_id), "ver": version, "iat": now, "exp": now + self._lifetime}
         return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
 
-    def subject(self, token: str) -> int:
+    def claims(self, token: str) -> TokenClaims:
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["exp", "sub"]}
             )
-            user_id = int(claims["sub"])
+            user_id, version = int(claims["sub"]), claims.get("ver", 0)
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthorized("Could not validate credentials") from exc
-        if user_id <= 0:
+        if user_id <= 0 or not isinstance(version, int) or isinstance(version, bool):
             raise Unauthorized("Could not validate credentials")
-        return user_id
+        return TokenClaims(user_id, version)
 
 
 class SystemClock:

@@ -3,6 +3,7 @@ with its default in ``.env.example`` and the README."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import cached_property
 from typing import Annotated, Literal
@@ -11,6 +12,30 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-in-production"
+MIN_SECRET_BITS = 256
+# Values people paste from examples; refused in production whatever their length.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", DEFAULT_SECRET, "secret", "changeme", "change-me", "your-secret-key", "supersecret", "password"}
+)
+
+
+def secret_strength_bits(secret: str) -> float:
+    """A conservative estimate of the entropy of ``secret``: its length times the bits per
+    character of the smallest alphabet it is drawn from (hex 4, base64 6, printable ASCII 6.5,
+    anything else 8); a key of fewer than 10 distinct characters scores nothing. A key of
+    ``openssl rand -hex 32`` or ``python -c "import secrets; print(secrets.token_urlsafe(32))"``
+    scores at least 256; ``secret`` repeated or ``aaaa...`` does not."""
+    if not secret:
+        return 0.0
+    if all(c in "0123456789abcdefABCDEF" for c in secret):
+        per_char = 4.0
+    elif all(c.isascii() and (c.isalnum() or c in "-_+/=") for c in secret):
+        per_char = 6.0
+    elif all(c.isascii() and c.isprintable() for c in secret):
+        per_char = 6.5
+    else:
+        per_char = 8.0
+    return len(secret) * per_char if len(set(secret)) >= 10 else 0.0
 
 
 class Settings(BaseSettings):
@@ -38,10 +63,13 @@ class Settings(BaseSettings):
     slow_query_ms: float = Field(500, gt=0, description="statements slower than this are logged and counted")
     db_command_timeout: float = Field(8, gt=0, description="seconds one statement may take (PostgreSQL)")
     retry_after_seconds: int = Field(5, ge=1, description="Retry-After of 503 service-unavailable")
+    # Proxies (IPs or CIDRs, JSON list or comma-separated) whose X-Forwarded-For is believed when
+    # they are the peer: the login throttle then counts the client they name, not the proxy.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -56,10 +84,29 @@ class Settings(BaseSettings):
         return "json" if self.environment == "production" else "console"
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key in ("", DEFAULT_SECRET):
-            raise ValueError("SECRET_KEY must be set to a non-default value when ENVIRONMENT=production")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        """Anyone can sign up and take a token: a guessable key lets them forge a superuser's."""
+        if self.environment != "production":
+            return self
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("SECRET_KEY is a placeholder; set a random key when ENVIRONMENT=production")
+        if secret_strength_bits(self.secret_key) < MIN_SECRET_BITS:
+            raise ValueError(
+                f"SECRET_KEY is too weak for ENVIRONMENT=production: use at least {MIN_SECRET_BITS // 8} "
+                'random bytes, e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+            )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(n, strict=False) for n in self.trusted_proxies)
 
     @cached_property
     def is_sqlite(self) -> bool:

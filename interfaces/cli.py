@@ -116,6 +116,21 @@ def create_superuser(
     typer.echo(f"{'created' if created else 'promoted'} superuser {address}")
 
 
+@app.command()
+def purge() -> None:
+    """Delete expired housekeeping rows (login throttle windows that have ended). The service
+    also does this by itself, at most once a minute per process; this is for cron."""
+
+    async def run() -> int:
+        container = Container(settings=Settings())
+        try:
+            return int(await container.identity.purge_login_throttle()())
+        finally:
+            await container.core.engine().dispose()
+
+    typer.echo(f"purged {asyncio.run(run())} expired login throttle windows")
+
+
 DEMO_PASSWORD_ENV = "BAZAAR_DEMO_PASSWORD"
 DEFAULT_DEMO_PASSWORD = "bazaar-demo-password"
 

@@ -26,8 +26,9 @@ from application.identity.ports import UserQueries
 from application.pagination import CursorCodec, Page, PageParams, scope_of
 from application.ports import Clock
 from application.transactions import Transactions
-from domain.catalog import TAG_RE, Item, check_text, parse_price
+from domain.catalog import TAG_RE, Item, parse_price
 from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
+from domain.text import check_text
 
 ITEM_SORTS = ("created_at", "price", "title")
 TAG_SORTS = ("name", "item_count")

@@ -2,6 +2,9 @@
 routers, the CLI and the container use them."""
 
 from application.identity.use_cases import (
+    LOGIN_MAX_PER_ACCOUNT,
+    LOGIN_MAX_PER_CLIENT,
+    LOGIN_WINDOW,
     MAX_BULK_ACTIVATE,
     USER_SORTS,
     ActivateUsers,
@@ -12,6 +15,7 @@ from application.identity.use_cases import (
     GetUserStats,
     IssueToken,
     ListUsers,
+    PurgeLoginThrottle,
     ReplaceProfile,
     SignUp,
     SignUpCommand,
@@ -21,6 +25,9 @@ from application.identity.use_cases import (
 )
 
 __all__ = [
+    "LOGIN_MAX_PER_ACCOUNT",
+    "LOGIN_MAX_PER_CLIENT",
+    "LOGIN_WINDOW",
     "MAX_BULK_ACTIVATE",
     "USER_SORTS",
     "ActivateUsers",
@@ -31,6 +38,7 @@ __all__ = [
     "GetUserStats",
     "IssueToken",
     "ListUsers",
+    "PurgeLoginThrottle",
     "ReplaceProfile",
     "SignUp",
     "SignUpCommand",

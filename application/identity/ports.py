@@ -8,7 +8,8 @@ items, so this unit of work names the catalog's ``ItemRepository`` too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from application.identity.views import UserFilter, UserStatsView, UserView
@@ -43,10 +44,35 @@ class UserRepository(Protocol):
         ...
 
 
-class LoginAttemptRepository(Protocol):
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]: ...
-    async def record_failure(self, key: str, at: datetime) -> None: ...
-    async def clear(self, key: str) -> None: ...
+@dataclass(frozen=True, slots=True)
+class Attempts:
+    """Login attempts counted under one key in its current window."""
+
+    count: int
+    window_started_at: datetime
+
+
+class LoginThrottleRepository(Protocol):
+    """Counts login attempts per key in fixed windows, shared by every worker and process."""
+
+    async def count_attempt(self, key: str, now: datetime, window: timedelta) -> Attempts:
+        """Adds one attempt under ``key`` and returns the count including it, in one atomic
+        statement that holds the key's row until the unit of work ends: concurrent attempts on
+        one key are counted one after the other, never both as the fifth. A window older than
+        ``window`` starts again at ``now``."""
+        ...
+
+    async def forget(self, keys: Sequence[str]) -> None:
+        """A successful login: the keys start from nothing again."""
+        ...
+
+    async def refused(self) -> None:
+        """A guess was evaluated and was wrong (the adapter counts it in its metrics)."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Deletes the keys whose window started before ``before``; returns how many."""
+        ...
 
 
 class UserQueries(Protocol):
@@ -62,7 +88,7 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
     @property
     def users(self) -> UserRepository: ...
     @property
-    def login_attempts(self) -> LoginAttemptRepository: ...
+    def login_throttle(self) -> LoginThrottleRepository: ...
     @property
     def items(self) -> ItemRepository:
         """Catalog's: a soft-deleted user's items are deactivated in the same transaction."""

@@ -7,9 +7,11 @@ runs through ``Transactions`` (one unit of work, one commit, the whole rerun on 
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.common import UNSET, Actor, Unset
 from application.identity.ports import IdentityUnitOfWork, UserQueries
@@ -18,12 +20,17 @@ from application.pagination import CursorCodec, Page, PageParams, scope_of
 from application.ports import Clock, PasswordHasher, TokenService
 from application.transactions import Transactions
 from domain.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
-from domain.identity import Profile, User, check_password, check_username, normalise_email
+from domain.identity import EMAIL_MAX, Profile, User, check_password, check_username, normalise_email
+from domain.text import is_storable
 
 USER_SORTS = ("created_at", "email", "username")
 MAX_BULK_ACTIVATE = 1000
 LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_PER_CLIENT = 5  # guesses evaluated per account and client address per window
+LOGIN_MAX_PER_ACCOUNT = 50  # guesses evaluated per account across all addresses per window
+LOGIN_MAX_LENGTH = EMAIL_MAX  # a longer login names no account
+CLIENT_MAX_LENGTH = 45  # an IPv6 address in text
+PURGE_EVERY = timedelta(minutes=1)
 
 IdentityTransactions = Transactions[IdentityUnitOfWork]
 
@@ -93,64 +100,116 @@ class SignUp:
 
 
 class IssueToken:
-    """OAuth2 password login with a database-backed throttle per login name.
+    """OAuth2 password login, throttled per account (every spelling of the login is one account;
+    an unknown login is a key of its own, treated the same way).
 
-    Reads, the password check and writes happen in separate short transactions so the slow
-    Argon2 check never holds a database transaction (SQLite would serialise every login on it).
+    Each attempt is counted *before* the password is checked, atomically, under two keys: the
+    account with the client's address (``LOGIN_MAX_PER_CLIENT`` per window: one client cannot
+    guess more) and the account alone (``LOGIN_MAX_PER_ACCOUNT``: a ceiling across addresses,
+    high enough that one attacker cannot lock the owner out from everywhere). Whatever the
+    concurrency, and across workers, at most that many guesses per window are ever evaluated;
+    the rest are 429 with ``Retry-After``. A successful login starts the account's keys afresh.
+    The slow Argon2 check runs between two short transactions, never inside one.
     """
 
     def __init__(
         self, tx: IdentityTransactions, hasher: PasswordHasher, tokens: TokenService, clock: Clock
     ) -> None:
         self._tx, self._hasher, self._tokens, self._clock = tx, hasher, tokens, clock
+        self._next_purge: datetime | None = None
 
-    async def __call__(self, login: str, password: str) -> TokenView:
-        key = login.strip().lower()
+    async def __call__(self, login: str, password: str, client: str = "unknown") -> TokenView:
+        name = login.strip().lower()
+        usable = 0 < len(name) <= LOGIN_MAX_LENGTH and is_storable(name)
         now = self._clock.now()
 
-        async def check_throttle(uow: IdentityUnitOfWork) -> User | None:
-            failures = await uow.login_attempts.failures_since(key, now - LOGIN_WINDOW)
-            if len(failures) >= LOGIN_MAX_FAILURES:
-                wait = min(failures) + LOGIN_WINDOW - now
-                raise RateLimited(
-                    "Too many failed logins; try again later", max(1, int(wait.total_seconds()) + 1)
-                )
-            return await uow.users.get_by_login(key)
+        async def count(uow: IdentityUnitOfWork) -> tuple[User | None, list[str]]:
+            user = await uow.users.get_by_login(name) if usable else None
+            account = f"user:{user.id}" if user is not None else f"login:{_digest(name)}"
+            keys = [f"{account}|{client[:CLIENT_MAX_LENGTH]}", account]
+            for key, limit in zip(keys, (LOGIN_MAX_PER_CLIENT, LOGIN_MAX_PER_ACCOUNT), strict=True):
+                attempts = await uow.login_throttle.count_attempt(key, now, LOGIN_WINDOW)
+                if attempts.count > limit:
+                    # A concurrent attempt may have opened the window a moment after ``now``.
+                    wait = min(attempts.window_started_at + LOGIN_WINDOW - now, LOGIN_WINDOW)
+                    raise RateLimited(
+                        "Too many failed logins; try again later", max(1, math.ceil(wait.total_seconds()))
+                    )
+            return user, keys
 
-        user = await self._tx(check_throttle)
+        user, keys = await self._tx(count)
+        await self._purge_now_and_then(now)
         valid, new_hash = await self._hasher.verify(password, user.password_hash if user else None)
         if not valid or user is None:
 
-            async def record_failure(uow: IdentityUnitOfWork) -> None:
-                await uow.login_attempts.record_failure(key, now)
+            async def refused(uow: IdentityUnitOfWork) -> None:
+                await uow.login_throttle.refused()
 
-            await self._tx(record_failure)
+            await self._tx(refused)
             raise Unauthorized("Incorrect username or password")
         if not user.can_log_in:
             raise Forbidden("This account is inactive")
         user_id = user.id
         assert user_id is not None
 
-        async def succeed(uow: IdentityUnitOfWork) -> None:
-            await uow.login_attempts.clear(key)
-            if new_hash is not None:
-                stored = await uow.users.get(user_id)
-                if stored is not None and stored.rehash(now, new_hash):
-                    await uow.users.update(stored)
+        async def succeed(uow: IdentityUnitOfWork) -> int:
+            await uow.login_throttle.forget(keys)
+            stored = await uow.users.get(user_id)
+            if stored is None:
+                raise Unauthorized("Incorrect username or password")
+            if new_hash is not None and stored.rehash(now, new_hash):
+                await uow.users.update(stored)
+            return stored.token_version
 
-        await self._tx(succeed)
-        return TokenView(access_token=self._tokens.issue(user_id), expires_in=self._tokens.expires_in)
+        version = await self._tx(succeed)
+        return TokenView(
+            access_token=self._tokens.issue(user_id, version), expires_in=self._tokens.expires_in
+        )
+
+    async def _purge_now_and_then(self, now: datetime) -> None:
+        """Windows that ended are dead weight: drop them at most once per ``PURGE_EVERY`` (per
+        process), so the table stays bounded by the keys of the last window."""
+        if self._next_purge is not None and now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+
+        async def purge(uow: IdentityUnitOfWork) -> int:
+            return await uow.login_throttle.purge(now - LOGIN_WINDOW)
+
+        await self._tx(purge)
+
+
+class PurgeLoginThrottle:
+    """For the CLI (``bazaar purge``): drop every throttle window that has ended."""
+
+    def __init__(self, tx: IdentityTransactions, clock: Clock) -> None:
+        self._tx, self._clock = tx, clock
+
+    async def __call__(self) -> int:
+        cutoff = self._clock.now() - LOGIN_WINDOW
+
+        async def work(uow: IdentityUnitOfWork) -> int:
+            return await uow.login_throttle.purge(cutoff)
+
+        return await self._tx(work)
+
+
+def _digest(name: str) -> str:
+    """A fixed-size key for a login that names no account (any length, any character)."""
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 class Authenticate:
-    """Turns a bearer token into the caller's private view: one read, no transaction."""
+    """Turns a bearer token into the caller's private view: one read, no transaction. A token
+    issued before the password changed or the account was deactivated is refused."""
 
     def __init__(self, tokens: TokenService, queries: UserQueries) -> None:
         self._tokens, self._queries = tokens, queries
 
     async def __call__(self, token: str) -> UserView:
-        view = await self._queries.private_view(self._tokens.subject(token))
-        if view is None:
+        claims = self._tokens.claims(token)
+        view = await self._queries.private_view(claims.user_id)
+        if view is None or view.token_version != claims.version:
             raise Unauthorized("Could not validate credentials")
         if not view.is_active:
             raise Forbidden("This account is inactive")

@@ -26,6 +26,7 @@ class UserView:
     created_at: datetime
     updated_at: datetime
     profile: ProfileView | None
+    token_version: int = 0  # never shown: ``Authenticate`` compares it with the token's
 
     @classmethod
     def of(cls, user: User) -> UserView:
@@ -41,6 +42,7 @@ class UserView:
             created_at=user.created_at,
             updated_at=user.updated_at,
             profile=profile,
+            token_version=user.token_version,
         )
 
 

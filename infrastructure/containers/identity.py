@@ -27,3 +27,4 @@ class Identity(containers.DeclarativeContainer):
     list_users = providers.Singleton(identity.ListUsers, queries, core.cursors)
     user_stats = providers.Singleton(identity.GetUserStats, queries)
     create_superuser = providers.Singleton(identity.CreateSuperuser, core.transactions, sign_up, core.clock)
+    purge_login_throttle = providers.Singleton(identity.PurgeLoginThrottle, core.transactions, core.clock)

@@ -13,13 +13,13 @@ if TYPE_CHECKING:
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
     from application.identity.ports import (
         IdentityUnitOfWork,
-        LoginAttemptRepository,
+        LoginThrottleRepository,
         UserQueries,
         UserRepository,
     )
     from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
     from infrastructure.persistence.identity import (
-        SqlLoginAttemptRepository,
+        SqlLoginThrottleRepository,
         SqlUserQueries,
         SqlUserRepository,
     )
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def _adapters_implement_ports(
     uow: SqlUnitOfWork,
     users: SqlUserRepository,
-    login_attempts: SqlLoginAttemptRepository,
+    login_throttle: SqlLoginThrottleRepository,
     user_queries: SqlUserQueries,
     items: SqlItemRepository,
     tags: SqlTagRepository,
@@ -38,7 +38,7 @@ def _adapters_implement_ports(
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
     _users: UserRepository = users
-    _login_attempts: LoginAttemptRepository = login_attempts
+    _login_throttle: LoginThrottleRepository = login_throttle
     _user_queries: UserQueries = user_queries
     _items: ItemRepository = items
     _tags: TagRepository = tags

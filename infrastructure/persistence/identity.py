@@ -4,18 +4,20 @@ work) and the user query service (read side, autocommit connection, one statemen
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, false, func, or_, select, true, update
+from sqlalchemy import Table, bindparam, case, delete, false, func, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload
 
+from application.identity.ports import Attempts
 from application.identity.views import ProfileView, TopUserView, UserFilter, UserStatsView, UserView
 from application.pagination import PageRequest, Slice
 from domain.identity import Profile, User
 from infrastructure.observability.metrics import LOGIN_FAILURES
-from infrastructure.persistence.models import ItemRow, LoginAttemptRow, ProfileRow, UserRow
+from infrastructure.persistence.models import ItemRow, LoginThrottleRow, ProfileRow, UserRow
 from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
 
 
@@ -32,6 +34,7 @@ def _to_entity(row: UserRow) -> User:
         is_deleted=row.is_deleted,
         deleted_at=row.deleted_at,
         profile=profile,
+        token_version=row.token_version,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -48,6 +51,7 @@ _USER_FIELDS = (
     "deleted_at",
     "created_at",
     "updated_at",
+    "token_version",
 )
 
 
@@ -112,22 +116,45 @@ class SqlUserRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-class SqlLoginAttemptRepository:
+class SqlLoginThrottleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        stmt = select(LoginAttemptRow.attempted_at).where(
-            LoginAttemptRow.login_key == key, LoginAttemptRow.attempted_at >= since
+    async def count_attempt(self, key: str, now: datetime, window: timedelta) -> Attempts:
+        # INSERT ... ON CONFLICT DO UPDATE takes the key's row lock: a concurrent attempt on the
+        # same key waits for this transaction and then counts on top of it.
+        expired = _throttles.c.window_started_at < now - window
+        insert = _upsert_insert(self._session.get_bind().dialect.name)
+        stmt = (
+            insert(_throttles)
+            .values(key=key, window_started_at=now, attempts=1)
+            .on_conflict_do_update(
+                index_elements=[_throttles.c.key],
+                set_={
+                    "attempts": case((expired, 1), else_=_throttles.c.attempts + 1),
+                    "window_started_at": case((expired, now), else_=_throttles.c.window_started_at),
+                },
+            )
+            .returning(_throttles.c.attempts, _throttles.c.window_started_at)
         )
-        return list((await self._session.scalars(stmt)).all())
+        row = (await self._session.execute(stmt)).one()
+        return Attempts(count=int(row.attempts), window_started_at=row.window_started_at)
 
-    async def record_failure(self, key: str, at: datetime) -> None:
-        self._session.add(LoginAttemptRow(login_key=key, attempted_at=at))
-        LOGIN_FAILURES.inc()  # where IssueToken refuses a login: the one place failures are recorded
+    async def forget(self, keys: Sequence[str]) -> None:
+        await self._session.execute(delete(_throttles).where(_throttles.c.key.in_(list(keys))))
 
-    async def clear(self, key: str) -> None:
-        await self._session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.login_key == key))
+    async def refused(self) -> None:
+        LOGIN_FAILURES.inc()  # the one place a wrong guess is known to be wrong
+
+    async def purge(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(_throttles).where(_throttles.c.window_started_at < before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _upsert_insert(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 TOP_USERS = 10
@@ -135,6 +162,7 @@ TOP_USERS = 10
 # --- read side ------------------------------------------------------------------------------------
 
 _users = UserRow.__table__
+_throttles = cast(Table, LoginThrottleRow.__table__)
 _profiles = ProfileRow.__table__
 _USER_COLUMNS = (
     _users.c.id,
@@ -145,6 +173,7 @@ _USER_COLUMNS = (
     _users.c.is_superuser,
     _users.c.created_at,
     _users.c.updated_at,
+    _users.c.token_version,
     _profiles.c.user_id.label("profile_user_id"),
     _profiles.c.bio,
     _profiles.c.avatar_url,
@@ -179,6 +208,7 @@ def _user_view(row: Any) -> UserView:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         profile=profile,
+        token_version=m["token_version"],
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.persistence.catalog import SqlItemRepository, SqlTagRepository
 from infrastructure.persistence.errors import translate
-from infrastructure.persistence.identity import SqlLoginAttemptRepository, SqlUserRepository
+from infrastructure.persistence.identity import SqlLoginThrottleRepository, SqlUserRepository
 
 
 class SqlUnitOfWork:
@@ -76,8 +76,8 @@ class SqlUnitOfWork:
         return SqlUserRepository(self.session)
 
     @cached_property
-    def login_attempts(self) -> SqlLoginAttemptRepository:
-        return SqlLoginAttemptRepository(self.session)
+    def login_throttle(self) -> SqlLoginThrottleRepository:
+        return SqlLoginThrottleRepository(self.session)
 
     # --- catalog ----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Form, Query, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 
 from application import identity
 from application.identity.views import UserFilter
@@ -14,6 +14,7 @@ from application.pagination import PageParams
 from domain.identity import Profile
 from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor, CurrentUser
+from interfaces.http.client import client_address
 from interfaces.http.di import Provide
 from interfaces.http.paging import page_params
 from interfaces.http.problems import problem_responses
@@ -52,10 +53,16 @@ def _update_command(body: UserPatchIn) -> identity.UpdateUserCommand:
 @inject
 async def issue_token(
     form: Annotated[LoginForm, Form()],
+    request: Request,
+    response: Response,
     issue: identity.IssueToken = Depends(Provide[C.issue_token]),
 ) -> TokenOut:
-    """OAuth2 password flow: `username` is the email or the username."""
-    return TokenOut.model_validate(await issue(form.username, form.password))
+    """OAuth2 password flow: `username` is the email or the username. At most 5 wrong guesses
+    per account and client address, and 50 per account, are evaluated per 15 minutes; beyond
+    that, 429 with `Retry-After`."""
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 5.1
+    response.headers["Pragma"] = "no-cache"
+    return TokenOut.model_validate(await issue(form.username, form.password, client_address(request)))
 
 
 @router.post(

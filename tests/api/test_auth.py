@@ -66,8 +66,12 @@ async def test_inactive_user_cannot_log_in(client, make_user) -> None:
     response = await client.post(TOKEN_URL, data={"username": "alice", "password": user.password})
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/forbidden"
-    # and an existing token of the inactive user is refused too
-    assert (await client.get("/api/v1/users/me", headers=user.auth)).status_code == 403
+    # and every token issued before the deactivation is revoked (401), even once it is reactivated
+    assert (await client.get("/api/v1/users/me", headers=user.auth)).status_code == 401
+    assert (
+        await client.patch(f"/api/v1/users/{user.id}", json={"is_active": True}, headers=admin.auth)
+    ).status_code == 200
+    assert (await client.get("/api/v1/users/me", headers=user.auth)).status_code == 401
 
 
 async def test_soft_deleted_user_cannot_log_in(client, make_user) -> None:

@@ -8,7 +8,7 @@ from tests.fakes.catalog import (
     item_matches,
     item_view,
 )
-from tests.fakes.identity import FakeLoginAttemptRepository, FakeUserQueries, FakeUserRepository
+from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserQueries, FakeUserRepository
 from tests.fakes.paging import fake_page
 from tests.fakes.security import FakeClock, FakeHasher, FakeTokens
 from tests.fakes.state import FakeDatabase, FakeState, Statement
@@ -20,7 +20,7 @@ __all__ = [
     "FakeHasher",
     "FakeItemQueries",
     "FakeItemRepository",
-    "FakeLoginAttemptRepository",
+    "FakeLoginThrottleRepository",
     "FakeState",
     "FakeTagRepository",
     "FakeTokens",

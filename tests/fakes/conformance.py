@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
     from application.identity.ports import (
         IdentityUnitOfWork,
-        LoginAttemptRepository,
+        LoginThrottleRepository,
         UserQueries,
         UserRepository,
     )
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         FakeHasher,
         FakeItemQueries,
         FakeItemRepository,
-        FakeLoginAttemptRepository,
+        FakeLoginThrottleRepository,
         FakeTagRepository,
         FakeTokens,
         FakeUnitOfWork,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def _fakes_implement_ports(
     uow: FakeUnitOfWork,
     users: FakeUserRepository,
-    login_attempts: FakeLoginAttemptRepository,
+    login_throttle: FakeLoginThrottleRepository,
     user_queries: FakeUserQueries,
     items: FakeItemRepository,
     tags: FakeTagRepository,
@@ -44,7 +44,7 @@ def _fakes_implement_ports(
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
     _users: UserRepository = users
-    _login_attempts: LoginAttemptRepository = login_attempts
+    _login_throttle: LoginThrottleRepository = login_throttle
     _user_queries: UserQueries = user_queries
     _items: ItemRepository = items
     _tags: TagRepository = tags

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from application.identity.ports import Attempts
 from application.identity.views import TopUserView, UserFilter, UserStatsView, UserView
 from application.pagination import PageRequest, Slice
 from domain.errors import AlreadyExists
@@ -87,21 +88,34 @@ class FakeUserRepository:
         return changed
 
 
-class FakeLoginAttemptRepository:
+class FakeLoginThrottleRepository:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
-    async def failures_since(self, key: str, since: datetime) -> list[datetime]:
-        self._uow.db.run("login_attempts.failures_since")
-        return [at for k, at in self._uow.state.login_attempts if k == key and at >= since]
+    async def count_attempt(self, key: str, now: datetime, window: timedelta) -> Attempts:
+        self._uow.db.run("login_throttle.count_attempt")
+        throttles = self._uow.state.login_throttles
+        count, started = throttles.get(key, (0, now))
+        if started < now - window:
+            count, started = 0, now
+        throttles[key] = (count + 1, started)
+        return Attempts(count + 1, started)
 
-    async def record_failure(self, key: str, at: datetime) -> None:
-        self._uow.db.run("login_attempts.record_failure")
-        self._uow.state.login_attempts.append((key, at))
+    async def forget(self, keys: Sequence[str]) -> None:
+        self._uow.db.run("login_throttle.forget")
+        for key in keys:
+            self._uow.state.login_throttles.pop(key, None)
 
-    async def clear(self, key: str) -> None:
-        self._uow.db.run("login_attempts.clear")
-        self._uow.state.login_attempts = [a for a in self._uow.state.login_attempts if a[0] != key]
+    async def refused(self) -> None:
+        self._uow.db.refused_logins += 1
+
+    async def purge(self, before: datetime) -> int:
+        self._uow.db.run("login_throttle.purge")
+        throttles = self._uow.state.login_throttles
+        old = [key for key, (_, started) in throttles.items() if started < before]
+        for key in old:
+            del throttles[key]
+        return len(old)
 
 
 class FakeUserQueries:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from application.ports import TokenClaims
 from domain.errors import Unauthorized
 
 
@@ -30,14 +31,15 @@ class FakeHasher:
 class FakeTokens:
     expires_in = 3600
 
-    def issue(self, user_id: int) -> str:
-        return f"token-for-{user_id}"
+    def issue(self, user_id: int, version: int = 0) -> str:
+        return f"token-for-{user_id}-v{version}"
 
-    def subject(self, token: str) -> int:
-        prefix, _, raw = token.rpartition("-")
-        if prefix != "token-for" or not raw.isdigit():
+    def claims(self, token: str) -> TokenClaims:
+        prefix, _, rest = token.partition("token-for-")
+        user, _, version = rest.partition("-v")
+        if prefix or not user.isdigit() or not version.isdigit():
             raise Unauthorized("Could not validate credentials")
-        return int(raw)
+        return TokenClaims(int(user), int(version))
 
 
 class FakeClock:

@@ -27,7 +27,7 @@ from domain.identity import User
 @dataclass
 class FakeState:
     users: dict[int, User] = field(default_factory=dict)
-    login_attempts: list[tuple[str, datetime]] = field(default_factory=list)
+    login_throttles: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # key → (count, start)
     items: dict[int, Item] = field(default_factory=dict)
     tags: dict[str, int] = field(default_factory=dict)  # name → id
     # Rows another context still refers to with ON DELETE RESTRICT: (table, id) → who refers.
@@ -60,6 +60,7 @@ class FakeDatabase:
     def __init__(self) -> None:
         self.state = FakeState()
         self.commits = 0
+        self.refused_logins = 0
         self.statements: list[Statement] = []
         self._failures: Counter[str] = Counter()
 

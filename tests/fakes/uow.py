@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from tests.fakes.catalog import FakeItemRepository, FakeTagRepository
-from tests.fakes.identity import FakeLoginAttemptRepository, FakeUserRepository
+from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserRepository
 from tests.fakes.state import FakeDatabase
 
 
@@ -50,8 +50,8 @@ class FakeUnitOfWork:
         return FakeUserRepository(self)
 
     @property
-    def login_attempts(self) -> FakeLoginAttemptRepository:
-        return FakeLoginAttemptRepository(self)
+    def login_throttle(self) -> FakeLoginThrottleRepository:
+        return FakeLoginThrottleRepository(self)
 
     @property
     def items(self) -> FakeItemRepository:

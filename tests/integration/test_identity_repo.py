@@ -3,6 +3,7 @@ SQLite and PostgreSQL, so the fakes the unit tests trust cannot drift from the a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from application.identity.views import UserFilter
 from application.pagination import PageRequest, Sort
 from domain.errors import AlreadyExists
 from domain.identity import Profile, User
+from tests.conftest import build_container
 from tests.integration.conftest import Backend
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -118,20 +120,50 @@ async def test_delete_and_activate(backend: Backend) -> None:
     assert dora is not None and not dora.is_active
 
 
-async def test_login_attempts(backend: Backend) -> None:
+async def test_login_throttle_counts_per_key_in_windows(backend: Backend) -> None:
+    window = timedelta(minutes=15)
     async with backend.uow() as uow:
-        for minutes in (0, 10, 20):
-            await uow.login_attempts.record_failure("ann", T0 + timedelta(minutes=minutes))
-        await uow.login_attempts.record_failure("bob", T0)
+        counts = [(await uow.login_throttle.count_attempt("user:1|a", T0, window)).count for _ in range(3)]
+        other = await uow.login_throttle.count_attempt("user:1", T0 + timedelta(minutes=1), window)
+        await uow.commit()
+    assert counts == [1, 2, 3] and (other.count, other.window_started_at) == (1, T0 + timedelta(minutes=1))
+    async with backend.uow() as uow:  # still inside the window: counts on, from its start
+        later = await uow.login_throttle.count_attempt("user:1|a", T0 + timedelta(minutes=14), window)
+        assert (later.count, later.window_started_at) == (4, T0)
+        # the window ended: a new one starts now
+        fresh = await uow.login_throttle.count_attempt("user:1|a", T0 + timedelta(minutes=16), window)
+        assert (fresh.count, fresh.window_started_at) == (1, T0 + timedelta(minutes=16))
         await uow.commit()
     async with backend.uow() as uow:
-        recent = await uow.login_attempts.failures_since("ann", T0 + timedelta(minutes=5))
-        await uow.login_attempts.clear("ann")
+        await uow.login_throttle.forget(["user:1|a"])
+        assert (
+            await uow.login_throttle.count_attempt("user:1|a", T0 + timedelta(minutes=17), window)
+        ).count == 1
+        assert await uow.login_throttle.purge(T0 + timedelta(minutes=2)) == 1  # "user:1" began at T0+1
         await uow.commit()
-    assert sorted(recent) == [T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)]
     async with backend.uow() as uow:
-        assert await uow.login_attempts.failures_since("ann", T0) == []
-        assert len(await uow.login_attempts.failures_since("bob", T0)) == 1
+        again = await uow.login_throttle.count_attempt("user:1", T0 + timedelta(minutes=3), window)
+        assert again.count == 1  # purged: starts afresh
+        uncommitted = await uow.login_throttle.count_attempt("user:2", T0, window)
+        assert uncommitted.count == 1
+    async with backend.uow() as uow:  # rolled back: not counted
+        assert (await uow.login_throttle.count_attempt("user:2", T0, window)).count == 1
+
+
+async def test_concurrent_attempts_on_one_key_are_counted_one_after_the_other(db) -> None:
+    """PostgreSQL: 20 transactions count on one key at once; each sees a distinct count."""
+    container = build_container(db)
+    uow_factory = container.core.uow()
+
+    async def attempt() -> int:
+        async with uow_factory() as uow:
+            found = await uow.login_throttle.count_attempt("user:9|x", T0, timedelta(minutes=15))
+            await asyncio.sleep(0.01)  # hold the row while the others queue behind it
+            await uow.commit()
+            return found.count
+
+    counts = await asyncio.gather(*(attempt() for _ in range(20)))
+    assert sorted(counts) == list(range(1, 21))
 
 
 async def test_queries_view_list_and_stats(backend: Backend) -> None:

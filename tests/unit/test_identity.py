@@ -84,7 +84,7 @@ async def test_login_by_username_or_email_any_case(world: World) -> None:
     actor = await world.user("ann")
     for login in ("ann", "ANN", "Ann@Example.com"):
         token = await world.login(login, "password-1")
-        assert world.tokens.subject(token.access_token) == actor.user_id
+        assert world.tokens.claims(token.access_token).user_id == actor.user_id
         assert token.token_type == "bearer" and token.expires_in == 3600
 
 
@@ -110,28 +110,101 @@ async def test_inactive_and_deleted_users_cannot_log_in(world: World) -> None:
             await world.login(name, "password-1")
 
 
-async def test_sixth_failure_is_throttled_for_the_window_then_allowed(world: World) -> None:
+async def test_sixth_guess_from_one_client_is_throttled_for_the_window_then_allowed(world: World) -> None:
     await world.user("ann")
     for _ in range(5):
         with pytest.raises(Unauthorized):
-            await world.login("ann", "wrong-password")
+            await world.login("ann", "wrong-password", "10.0.0.1")
     with pytest.raises(RateLimited) as limited:
-        await world.login("ANN", "password-1")  # even the right password, any case
-    assert 1 <= limited.value.retry_after <= 15 * 60 + 1
-    world.clock.advance(minutes=15, seconds=1)
-    assert (await world.login("ann", "password-1")).access_token
+        await world.login("ANN", "password-1", "10.0.0.1")  # even the right password, any case
+    assert limited.value.retry_after == 15 * 60  # the window opened at the first guess
+    assert world.db.refused_logins == 5  # five guesses were evaluated, the sixth was not
+    world.clock.advance(minutes=14)
+    with pytest.raises(RateLimited) as later:
+        await world.login("ann", "password-1", "10.0.0.1")
+    assert 55 <= later.value.retry_after <= 60
+    world.clock.advance(minutes=1, seconds=1)
+    assert (await world.login("ann", "password-1", "10.0.0.1")).access_token
 
 
-async def test_success_clears_failures(world: World) -> None:
+async def test_every_spelling_of_a_login_is_one_account(world: World) -> None:
+    await world.user("ann")
+    for login in ("ann", "ANN", "ann@example.com", " Ann@Example.com ", "ann"):
+        with pytest.raises(Unauthorized):
+            await world.login(login, "wrong-password", "10.0.0.1")
+    with pytest.raises(RateLimited):
+        await world.login("ann@example.com", "password-1", "10.0.0.1")
+
+
+async def test_one_client_cannot_lock_the_owner_out_from_elsewhere(world: World) -> None:
+    await world.user("ann")
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            await world.login("ann", "wrong-password", "203.0.113.9")
+    with pytest.raises(RateLimited):
+        await world.login("ann", "wrong-password", "203.0.113.9")
+    assert await world.login("ann", "password-1", "10.0.0.1")  # the owner, elsewhere
+
+
+async def test_the_account_ceiling_holds_across_addresses(world: World) -> None:
+    await world.user("ann")
+    for n in range(identity.LOGIN_MAX_PER_ACCOUNT):
+        with pytest.raises(Unauthorized):
+            await world.login("ann", "wrong-password", f"198.51.100.{n // 5}")
+    with pytest.raises(RateLimited):
+        await world.login("ann", "password-1", "10.9.9.9")  # a fresh address: over the ceiling
+    assert world.db.refused_logins == identity.LOGIN_MAX_PER_ACCOUNT
+
+
+async def test_unknown_logins_are_throttled_the_same_way(world: World) -> None:
+    await world.user("ann")
+    details = set()
+    for login in ("nobody", "nobody", "NOBODY", "nobody", "nobody"):
+        with pytest.raises(Unauthorized) as refused:
+            await world.login(login, "whatever-1", "10.0.0.1")
+        details.add(refused.value.detail)
+    with pytest.raises(RateLimited):
+        await world.login("nobody", "whatever-1", "10.0.0.1")
+    assert details == {"Incorrect username or password"}
+    assert world.hasher.unknown_user_checks == 5
+
+
+@pytest.mark.parametrize("login", ["x" * 256, "ann\x00", "\udc00", "", "   "])
+async def test_malformed_logins_are_plain_401s(world: World, login: str) -> None:
+    await world.user("ann")
+    with pytest.raises(Unauthorized):
+        await world.login(login, "password-1")
+    assert world.hasher.unknown_user_checks == 1
+
+
+async def test_success_clears_the_clients_count(world: World) -> None:
     await world.user("ann")
     for _ in range(4):
         with pytest.raises(Unauthorized):
             await world.login("ann", "wrong-password")
     await world.login("ann", "password-1")
-    for _ in range(4):
+    assert world.db.state.login_throttles == {}
+    for _ in range(5):
         with pytest.raises(Unauthorized):
             await world.login("ann", "wrong-password")
-    assert await world.login("ann", "password-1")
+    with pytest.raises(RateLimited):
+        await world.login("ann", "password-1")
+
+
+async def test_ended_windows_are_purged(world: World) -> None:
+    await world.user("ann")
+    with pytest.raises(Unauthorized):
+        await world.login("ann", "wrong-password", "10.0.0.1")
+    assert len(world.db.state.login_throttles) == 2  # the account, and the account with the client
+    world.clock.advance(minutes=16)
+    with pytest.raises(Unauthorized):
+        await world.login("bob", "wrong-password", "10.0.0.2")  # the next login purges
+    assert len(world.db.state.login_throttles) == 2 and all(
+        key.startswith("login:") for key in world.db.state.login_throttles
+    )
+    world.clock.advance(minutes=16)
+    assert await world.identity.purge_login_throttle()() == 2
+    assert world.db.state.login_throttles == {}
 
 
 async def test_login_rehashes_outdated_hash(world: World) -> None:
@@ -147,21 +220,51 @@ async def test_login_rehashes_outdated_hash(world: World) -> None:
 async def test_authenticate(world: World) -> None:
     actor = await world.user("ann")
     auth = world.identity.authenticate()
-    assert (await auth(world.tokens.issue(actor.user_id))).id == actor.user_id
+    assert (await auth(world.tokens.issue(actor.user_id, 0))).id == actor.user_id
     with pytest.raises(Unauthorized):
         await auth("garbage")
     with pytest.raises(Unauthorized):
-        await auth(world.tokens.issue(999))
+        await auth(world.tokens.issue(999, 0))
+    with pytest.raises(Unauthorized):  # a version the user never had
+        await auth(world.tokens.issue(actor.user_id, 7))
     await world.identity.delete_user()(actor, actor.user_id)
+    for version in (0, 1):
+        with pytest.raises(Unauthorized):
+            await auth(world.tokens.issue(actor.user_id, version))
+
+
+async def test_a_password_change_revokes_earlier_tokens(world: World) -> None:
+    ann = await world.user("ann")
+    old = (await world.login("ann", "password-1")).access_token
+    auth = world.identity.authenticate()
+    assert (await auth(old)).id == ann.user_id
+    await world.identity.update_me()(
+        ann, identity.UpdateUserCommand(password="password-2", current_password="password-1")
+    )
     with pytest.raises(Unauthorized):
-        await auth(world.tokens.issue(actor.user_id))
+        await auth(old)
+    new = (await world.login("ann", "password-2")).access_token
+    assert (await auth(new)).id == ann.user_id
+    await world.identity.update_me()(ann, identity.UpdateUserCommand(full_name="Ann"))  # not a revocation
+    assert (await auth(new)).id == ann.user_id
+
+
+async def test_deactivating_revokes_tokens_for_good(world: World) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    token = (await world.login("ann", "password-1")).access_token
+    update = world.identity.update_user()
+    await update(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    await update(admin, ann.user_id, identity.UpdateUserCommand(is_active=True))
+    with pytest.raises(Unauthorized):
+        await world.identity.authenticate()(token)
+    assert await world.login("ann", "password-1")
 
 
 async def test_authenticate_inactive_is_forbidden(world: World) -> None:
     admin, ann = await world.user("root", superuser=True), await world.user("ann")
     await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
-    with pytest.raises(Forbidden):
-        await world.identity.authenticate()(world.tokens.issue(ann.user_id))
+    with pytest.raises(Forbidden):  # a token of the current version, of an inactive account
+        await world.identity.authenticate()(world.tokens.issue(ann.user_id, 1))
 
 
 # --- self service --------------------------------------------------------------------------------

@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from pydantic import ValidationError
 
 from domain.errors import Unauthorized
 from infrastructure.security import Argon2PasswordHasher, JwtTokenService
-from infrastructure.settings import DEFAULT_SECRET, Settings
+from infrastructure.settings import DEFAULT_SECRET, MIN_SECRET_BITS, Settings, secret_strength_bits
 
 
-def test_production_refuses_default_or_empty_secret() -> None:
-    for secret in ("", DEFAULT_SECRET):
-        with pytest.raises(ValidationError):
-            Settings(environment="production", secret_key=secret)
-    assert Settings(environment="production", secret_key="a-real-secret").environment == "production"
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "",
+        DEFAULT_SECRET,
+        "secret",
+        "SECRET",
+        "a-real-secret",
+        "secret" * 10,
+        "a" * 100,
+        "0123456789" * 5,
+        "abcdefghijklmnopqrstuvwxyz012345",
+        secrets.token_hex(16),
+        secrets.token_urlsafe(24),
+    ],
+)
+def test_production_refuses_a_weak_or_placeholder_secret(secret: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(environment="production", secret_key=secret)
+    assert "SECRET_KEY" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "secret", [secrets.token_hex(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)]
+)
+def test_production_accepts_a_random_key_of_32_bytes(secret: str) -> None:
+    assert Settings(environment="production", secret_key=secret).environment == "production"
+    assert secret_strength_bits(secret) >= MIN_SECRET_BITS
+
+
+def test_development_keeps_the_default_secret() -> None:
     assert Settings(environment="development").secret_key == DEFAULT_SECRET
 
 
@@ -42,13 +70,14 @@ async def test_argon2id_hash_verify_and_rehash_on_parameter_change() -> None:
 
 def test_jwt_round_trip_and_rejections() -> None:
     tokens = JwtTokenService("k" * 32, expire_minutes=5)
-    assert tokens.subject(tokens.issue(42)) == 42
+    claims = tokens.claims(tokens.issue(42, 3))
+    assert (claims.user_id, claims.version) == (42, 3)
     assert tokens.expires_in == 300
     for bad in (
         "",
         "a.b.c",
-        JwtTokenService("other" * 8, 5).issue(42),
-        JwtTokenService("k" * 32, 5).issue(0),
+        JwtTokenService("other" * 8, 5).issue(42, 0),
+        JwtTokenService("k" * 32, 5).issue(0, 0),
     ):
         with pytest.raises(Unauthorized):
-            tokens.subject(bad)
+            tokens.claims(bad)

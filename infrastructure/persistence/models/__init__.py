@@ -12,7 +12,7 @@ from types import ModuleType
 
 from infrastructure.persistence.models import catalog, identity
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
-from infrastructure.persistence.models.identity import LoginAttemptRow, ProfileRow, UserRow
+from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
 from infrastructure.persistence.models.types import NAMING_CONVENTION, Base, Id, Money, UtcDateTime
 
 CONTEXTS: tuple[ModuleType, ...] = (identity, catalog)
@@ -44,7 +44,7 @@ __all__ = [
     "Base",
     "Id",
     "ItemRow",
-    "LoginAttemptRow",
+    "LoginThrottleRow",
     "Money",
     "ProfileRow",
     "TagRow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, false, func, true
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.identity import AVATAR_URL_MAX, BIO_MAX, EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
@@ -25,6 +25,7 @@ class UserRow(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     profile: Mapped[ProfileRow | None] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True
@@ -44,16 +45,15 @@ class ProfileRow(Base):
     avatar_url: Mapped[str | None] = mapped_column(String(AVATAR_URL_MAX))
 
 
-class LoginAttemptRow(Base):
-    """A failed login, kept for the throttle window; shared by all worker processes."""
+class LoginThrottleRow(Base):
+    """Login attempts counted per key (an account, with or without the client's address) in the
+    current window; shared by every worker and process. Rows whose window ended are purged."""
 
-    __tablename__ = "login_attempts"
+    __tablename__ = "login_throttles"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    login_key: Mapped[str] = mapped_column(String(255))
-    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-    __table_args__ = (Index("ix_login_attempts_login_key_attempted_at", login_key, attempted_at),)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
 
 
 # Unique constraints and indexes → (entity, field) for ``AlreadyExists``. Keys are matched
@@ -67,4 +67,4 @@ UNIQUE_CONSTRAINTS: dict[str, tuple[str, str]] = {
 # Foreign keys → what refers to the parent row, for the ``Conflict`` a RESTRICT violation becomes.
 FOREIGN_KEYS: dict[str, str] = {"fk_profiles_user_id_users": "their profile"}
 # Tables → the entity a conflict names.
-ENTITIES: dict[str, str] = {"users": "User", "profiles": "Profile", "login_attempts": "Login attempt"}
+ENTITIES: dict[str, str] = {"users": "User", "profiles": "Profile", "login_throttles": "Login throttle"}

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 T = TypeVar("T")
 
@@ -16,7 +16,11 @@ MAX_ID = 2**63 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # ISO 8601 with an explicit UTC offset ("+00:00"), not pydantic's "Z".
-Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(lambda v: v.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class InputModel(BaseModel):
