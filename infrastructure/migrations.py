@@ -63,7 +63,9 @@ class DatabaseHealth:
             async with self._engine.connect() as conn:
                 current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
-            return f"database not reachable or not migrated: {type(exc).__name__}"
+            detail = getattr(exc, "orig", None) or exc
+            first_line = (str(detail).splitlines() or [""])[0][:200]
+            return f"database not reachable or not migrated: {type(exc).__name__}: {first_line}"
         if current != head_revision():
             return f"database schema at revision {current}, expected {head_revision()}"
         return None

@@ -63,8 +63,11 @@ async def _load_for_write(uow: CatalogUnitOfWork, actor: Actor, item_id: int, if
         raise _not_found(item_id)
     actor.require_owner_or_superuser(item.owner_id)
     assert item.id is not None and item.updated_at is not None
-    if not if_match_ok(if_match, item_etag(item.id, item.updated_at)):
-        raise PreconditionFailed("The item has changed since it was read (If-Match does not match)")
+    if if_match is not None and if_match.strip() != "*":  # only a real tag needs the owner's name
+        owner = await uow.users.get(item.owner_id)
+        etag = item_etag(item.id, item.updated_at, owner.username if owner is not None else "")
+        if not if_match_ok(if_match, etag):
+            raise PreconditionFailed("The item has changed since it was read (If-Match does not match)")
     return item
 
 

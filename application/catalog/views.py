@@ -11,11 +11,13 @@ from decimal import Decimal
 from domain.errors import DomainError
 
 
-def item_etag(item_id: int, updated_at: datetime) -> str:
-    """Strong ETag of an item: every change bumps ``updated_at`` (microseconds), so id plus
-    ``updated_at`` identifies one state of one item. Quoted, as RFC 9110 wants."""
+def item_etag(item_id: int, updated_at: datetime, owner_username: str) -> str:
+    """Strong ETag of an item's representation: every change of the item bumps ``updated_at``
+    (microseconds), and the one field it shows of another row, the owner's username, is part of
+    the tag too, so a rename of the owner is a new representation. Quoted, as RFC 9110 wants."""
     stamp = updated_at.astimezone(UTC).isoformat()
-    return '"' + hashlib.sha256(f"item:{item_id}:{stamp}".encode()).hexdigest()[:20] + '"'
+    digest = hashlib.sha256(f"item:{item_id}:{stamp}:{owner_username}".encode()).hexdigest()[:20]
+    return f'"{digest}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ class ItemView:
 
     @property
     def etag(self) -> str:
-        return item_etag(self.id, self.updated_at)
+        return item_etag(self.id, self.updated_at, self.owner.username)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,11 @@ _DRIVER_UNAVAILABLE = (
     asyncpg.exceptions.TooManyConnectionsError,
 )
 
+# SQLSTATE classes a server answers with when it cannot serve this client now, most of them at
+# connect time: connection exceptions, bad role or password, unknown database, too many
+# connections or no resources, shutting down or starting up.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "28", "3D", "53", "57P")
+
 _PG_FK = re.compile(r'on table "(?P<parent>[^"]+)" violates foreign key constraint "(?P<name>[^"]+)"')
 _PG_FK_CHILD = re.compile(r'on table "(?P<child>[^"]+)"\s*$')
 _STATEMENT_TABLE = re.compile(r"^\s*(?:DELETE\s+FROM|UPDATE|INSERT\s+INTO)\s+\"?(\w+)", re.IGNORECASE)
@@ -129,11 +134,17 @@ def is_unavailable(error: BaseException) -> bool:
     (worth a 503 and a retry), False for errors in the statement or the data."""
     if isinstance(error, (sa_exc.TimeoutError, *_DRIVER_UNAVAILABLE)):
         return True
+    if isinstance(error, asyncpg.PostgresError):
+        return True  # the driver's own error, outside any statement: refused at connect
+
     if isinstance(error, sa_exc.DBAPIError):
         if _is_transient(error):
             return False
+        state = _sqlstate(error)
         return (
-            error.connection_invalidated
+            error.statement is None  # raised while connecting: unknown database or role, refused
+            or (state is not None and state.startswith(UNAVAILABLE_SQLSTATE_PREFIXES))
+            or error.connection_invalidated
             or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
             or isinstance(error.orig, _DRIVER_UNAVAILABLE)
             or isinstance(getattr(error.orig, "__cause__", None), _DRIVER_UNAVAILABLE)

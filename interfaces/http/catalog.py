@@ -28,7 +28,7 @@ from interfaces.http.schemas.catalog import (
     TagOut,
     TransferIn,
 )
-from interfaces.http.schemas.common import MAX_ID, IdPath, PageOut, page_out, patch_command
+from interfaces.http.schemas.common import MAX_ID, IdPath, PageOut, QueryText, page_out, patch_command
 
 router = APIRouter()
 C = Container.catalog
@@ -79,7 +79,7 @@ async def create_item(
 @inject
 async def list_items(
     *,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Title contains")] = None,
+    q: Annotated[QueryText | None, Query(min_length=1, max_length=200, description="Title contains")] = None,
     min_price: MoneyQuery = None,
     max_price: MoneyQuery = None,
     tag: Annotated[

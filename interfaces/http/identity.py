@@ -18,7 +18,7 @@ from interfaces.http.client import client_address
 from interfaces.http.di import Provide
 from interfaces.http.paging import page_params
 from interfaces.http.problems import problem_responses
-from interfaces.http.schemas.common import IdPath, PageOut, page_out, patch_command
+from interfaces.http.schemas.common import IdPath, PageOut, QueryText, page_out, patch_command
 from interfaces.http.schemas.identity import (
     ActivatedOut,
     ActivateUsersIn,
@@ -150,7 +150,7 @@ async def list_users(
     *,
     actor: CurrentActor,
     list_users: identity.ListUsers = Depends(Provide[C.list_users]),
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Annotated[QueryText | None, Query(min_length=1, max_length=200)] = None,
     is_active: bool | None = None,
     page: UserPage,
 ) -> dict[str, Any]:

@@ -609,3 +609,22 @@ async def test_crossing_batches_that_deadlock_are_retried(client, make_user, db)
         assert await conn.scalar(text("SELECT count(*) FROM items")) == 12
         assert await conn.scalar(text("SELECT count(*) FROM tags")) == 6
         assert await conn.scalar(text("SELECT count(*) FROM item_tags")) == 12
+
+
+async def test_the_etag_changes_when_the_owner_renames(client, make_user) -> None:
+    """The body shows ``owner.username``: a rename is a new representation, so a new strong ETag,
+    and a write with the old tag is stale."""
+    alice = await make_user("alice")
+    item = await create(client, alice)
+    url = f"{API}/items/{item['id']}"
+    before = (await client.get(url)).headers["etag"]
+    renamed = await client.patch(f"{API}/users/me", json={"username": "alicia"}, headers=alice.auth)
+    assert renamed.status_code == 200
+    after = await client.get(url)
+    assert after.json()["owner"]["username"] == "alicia" and after.headers["etag"] != before
+    stale = await client.patch(url, json={"price": "2"}, headers={**alice.auth, "If-Match": before})
+    assert_problem(stale, 412, "precondition-failed")
+    fresh = await client.patch(
+        url, json={"price": "2"}, headers={**alice.auth, "If-Match": after.headers["etag"]}
+    )
+    assert fresh.status_code == 200

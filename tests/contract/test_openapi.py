@@ -84,6 +84,7 @@ class ContractEnv:
                 "is_superuser": a.is_superuser,
                 "is_deleted": False,
                 "deleted_at": None,
+                "token_version": 0,  # a fuzzed password change or DELETE /users/me revoked it
                 "created_at": now,
                 "updated_at": now,
             }
@@ -120,7 +121,7 @@ def contract_env(contract_app: Any, pg_url: str) -> Iterator[ContractEnv]:
     with start_blocking_portal() as portal:
         engine = create_async_engine(pg_url, poolclass=pool.NullPool)
         pw_hash = portal.call(container.core.hasher().hash, "contract-password")
-        actors = [Actor(i, name, su, tokens.issue(i)) for i, name, su in ACTORS]
+        actors = [Actor(i, name, su, tokens.issue(i, 0)) for i, name, su in ACTORS]
         env = ContractEnv(portal, engine, actors, pw_hash)
         env.restore()
         try:

@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
+
+from domain.text import is_storable
 
 T = TypeVar("T")
 
@@ -23,10 +33,34 @@ Timestamp = Annotated[
 ]
 
 
+def storable(value: str) -> str:
+    """Text no store can hold (NUL, a lone surrogate such as the JSON escape ``"\\udc00"``) is a
+    422 naming the field, never a driver error (which would be a 503 or a 500)."""
+    if not is_storable(value):
+        raise ValueError("must not contain NUL characters or lone surrogates")
+    return value
+
+
+# Free text in a query parameter (search terms).
+QueryText = Annotated[str, AfterValidator(storable)]
+
+
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are a 422, so nothing can be mass-assigned."""
+    """Request bodies: unknown fields are a 422, so nothing can be mass-assigned; every string
+    in them (lists of strings too) must be text a database can store."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            storable(value)
+        elif isinstance(value, list | tuple):
+            for element in value:
+                if isinstance(element, str):
+                    storable(element)
+        return value
 
 
 class OutputModel(BaseModel):
