@@ -40,6 +40,18 @@ class Conflict(DomainError):
     """The current state forbids the action."""
 
 
+class InsufficientFunds(Conflict):
+    """A withdrawal larger than the balance: nothing changes."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same ``Idempotency-Key`` came with a different request."""
+
+
+class IdempotencyKeyInUse(Conflict):
+    """The first request with this ``Idempotency-Key`` is still being processed."""
+
+
 class PreconditionFailed(DomainError):
     """The caller's view of the resource is stale (If-Match did not match)."""
 

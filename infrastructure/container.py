@@ -13,6 +13,7 @@ from dependency_injector import containers, providers
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.core import Core
 from infrastructure.containers.identity import Identity
+from infrastructure.containers.ledger import Ledger
 from infrastructure.settings import Settings
 
 
@@ -21,3 +22,4 @@ class Container(containers.DeclarativeContainer):
     core = providers.Container(Core, settings=settings)
     identity = providers.Container(Identity, core=core)
     catalog = providers.Container(Catalog, core=core, identity=identity)
+    ledger = providers.Container(Ledger, core=core)

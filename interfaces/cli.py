@@ -118,17 +118,51 @@ def create_superuser(
 
 @app.command()
 def purge() -> None:
-    """Delete expired housekeeping rows (login throttle windows that have ended). The service
-    also does this by itself, at most once a minute per process; this is for cron."""
+    """Delete expired housekeeping rows: login throttle windows that have ended (the service also
+    does this by itself, at most once a minute per process) and idempotency keys older than 24
+    hours. For cron."""
 
-    async def run() -> int:
+    async def run() -> tuple[int, int]:
         container = Container(settings=Settings())
         try:
-            return int(await container.identity.purge_login_throttle()())
+            windows = int(await container.identity.purge_login_throttle()())
+            keys = int(await container.ledger.purge_idempotency_keys()())
+            return windows, keys
         finally:
             await container.core.engine().dispose()
 
-    typer.echo(f"purged {asyncio.run(run())} expired login throttle windows")
+    windows, keys = asyncio.run(run())
+    typer.echo(f"purged {windows} expired login throttle windows and {keys} idempotency keys")
+
+
+ledger_app = typer.Typer(help="The money ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every invariant of the ledger on the configured database: each account's balance
+    equals the sum of its entries and its last entry's balance_after, none is negative, the
+    balances add up to the deposits, and every transfer has exactly its two entries. Prints a
+    summary; exits 1 on any mismatch."""
+
+    async def run() -> Any:
+        container = Container(settings=Settings())
+        try:
+            return await container.ledger.verify()()
+        finally:
+            await container.core.engine().dispose()
+
+    report = asyncio.run(run())
+    typer.echo(
+        f"{report.accounts} accounts, {report.entries} entries, {report.transfers} transfers; "
+        f"balances {report.total_balance}, deposits {report.total_deposits}"
+    )
+    for problem in report.problems:
+        typer.echo(f"MISMATCH {problem}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    typer.echo("ledger verified: every invariant holds")
 
 
 DEMO_PASSWORD_ENV = "BAZAAR_DEMO_PASSWORD"

@@ -11,17 +11,32 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
+    from application.idempotency import IdempotencyRepository
     from application.identity.ports import (
         IdentityUnitOfWork,
         LoginThrottleRepository,
         UserQueries,
         UserRepository,
     )
+    from application.ledger.ports import (
+        AccountRepository,
+        EntryRepository,
+        LedgerQueries,
+        LedgerUnitOfWork,
+        TransferRepository,
+    )
     from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
+    from infrastructure.persistence.idempotency import SqlIdempotencyRepository
     from infrastructure.persistence.identity import (
         SqlLoginThrottleRepository,
         SqlUserQueries,
         SqlUserRepository,
+    )
+    from infrastructure.persistence.ledger import (
+        SqlAccountRepository,
+        SqlEntryRepository,
+        SqlLedgerQueries,
+        SqlTransferRepository,
     )
     from infrastructure.persistence.uow import SqlUnitOfWork
 
@@ -34,6 +49,11 @@ def _adapters_implement_ports(
     items: SqlItemRepository,
     tags: SqlTagRepository,
     item_queries: SqlItemQueries,
+    accounts: SqlAccountRepository,
+    entries: SqlEntryRepository,
+    transfers: SqlTransferRepository,
+    ledger_queries: SqlLedgerQueries,
+    idempotency: SqlIdempotencyRepository,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -43,3 +63,9 @@ def _adapters_implement_ports(
     _items: ItemRepository = items
     _tags: TagRepository = tags
     _item_queries: ItemQueries = item_queries
+    _ledger_uow: LedgerUnitOfWork = uow
+    _accounts: AccountRepository = accounts
+    _entries: EntryRepository = entries
+    _transfers: TransferRepository = transfers
+    _ledger_queries: LedgerQueries = ledger_queries
+    _idempotency: IdempotencyRepository = idempotency

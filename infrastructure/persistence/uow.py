@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.persistence.catalog import SqlItemRepository, SqlTagRepository
 from infrastructure.persistence.errors import translate
+from infrastructure.persistence.idempotency import SqlIdempotencyRepository
 from infrastructure.persistence.identity import SqlLoginThrottleRepository, SqlUserRepository
+from infrastructure.persistence.ledger import SqlAccountRepository, SqlEntryRepository, SqlTransferRepository
 
 
 class SqlUnitOfWork:
@@ -88,6 +90,26 @@ class SqlUnitOfWork:
     @cached_property
     def items(self) -> SqlItemRepository:
         return SqlItemRepository(self.session, self.tags)
+
+    # --- ledger -----------------------------------------------------------------------------
+
+    @cached_property
+    def accounts(self) -> SqlAccountRepository:
+        return SqlAccountRepository(self.session)
+
+    @cached_property
+    def entries(self) -> SqlEntryRepository:
+        return SqlEntryRepository(self.session)
+
+    @cached_property
+    def transfers(self) -> SqlTransferRepository:
+        return SqlTransferRepository(self.session)
+
+    # --- shared -----------------------------------------------------------------------------
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyRepository:
+        return SqlIdempotencyRepository(self.session)
 
 
 class SqlUnitOfWorkFactory:

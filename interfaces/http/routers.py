@@ -8,7 +8,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from interfaces.http import auth, catalog, health, identity, observability
+from interfaces.http import auth, catalog, health, identity, ledger, observability
 from interfaces.http.api import API_PREFIX
 
 
@@ -28,6 +28,7 @@ ROUTES: tuple[Routes, ...] = (
     Routes(observability, prefix=""),
     Routes(identity),
     Routes(catalog),
+    Routes(ledger),
 )
 
 # Modules with ``Provide[...]`` markers that are not routers (the bearer-token dependency).

@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
+    from application.idempotency import IdempotencyRepository
     from application.identity.ports import (
         IdentityUnitOfWork,
         LoginThrottleRepository,
         UserQueries,
         UserRepository,
+    )
+    from application.ledger.ports import (
+        AccountRepository,
+        EntryRepository,
+        LedgerQueries,
+        LedgerUnitOfWork,
+        TransferRepository,
     )
     from application.ports import Clock, PasswordHasher, TokenService
     from tests.fakes import (
@@ -27,6 +35,13 @@ if TYPE_CHECKING:
         FakeUserQueries,
         FakeUserRepository,
     )
+    from tests.fakes.idempotency import FakeIdempotencyRepository
+    from tests.fakes.ledger import (
+        FakeAccountRepository,
+        FakeEntryRepository,
+        FakeLedgerQueries,
+        FakeTransferRepository,
+    )
 
 
 def _fakes_implement_ports(
@@ -40,6 +55,11 @@ def _fakes_implement_ports(
     hasher: FakeHasher,
     tokens: FakeTokens,
     clock: FakeClock,
+    accounts: FakeAccountRepository,
+    entries: FakeEntryRepository,
+    transfers: FakeTransferRepository,
+    ledger_queries: FakeLedgerQueries,
+    idempotency: FakeIdempotencyRepository,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -52,3 +72,9 @@ def _fakes_implement_ports(
     _hasher: PasswordHasher = hasher
     _tokens: TokenService = tokens
     _clock: Clock = clock
+    _ledger_uow: LedgerUnitOfWork = uow
+    _accounts: AccountRepository = accounts
+    _entries: EntryRepository = entries
+    _transfers: TransferRepository = transfers
+    _ledger_queries: LedgerQueries = ledger_queries
+    _idempotency: IdempotencyRepository = idempotency

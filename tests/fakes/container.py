@@ -10,9 +10,11 @@ from dependency_injector import providers
 from infrastructure.container import Container
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
+from infrastructure.containers.ledger import Ledger
 from infrastructure.settings import Settings
 from tests.fakes.catalog import FakeItemQueries
 from tests.fakes.identity import FakeUserQueries
+from tests.fakes.ledger import FakeLedgerQueries
 from tests.fakes.security import FakeClock, FakeHasher, FakeTokens
 from tests.fakes.state import FakeDatabase
 from tests.fakes.uow import FakeUnitOfWorkFactory
@@ -40,6 +42,7 @@ class Fakes:
         core.tokens.override(providers.Object(self.tokens))
         container.identity.queries.override(providers.Object(FakeUserQueries(self.db)))
         container.catalog.queries.override(providers.Object(FakeItemQueries(self.db)))
+        container.ledger.queries.override(providers.Object(FakeLedgerQueries(self.db)))
         self.container = container
 
     @property
@@ -49,3 +52,7 @@ class Fakes:
     @property
     def catalog(self) -> Catalog:
         return self.container.catalog  # type: ignore[return-value]
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.container.ledger  # type: ignore[return-value]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from application.identity.ports import Attempts
 from application.identity.views import TopUserView, UserFilter, UserStatsView, UserView
 from application.pagination import PageRequest, Slice
-from domain.errors import AlreadyExists
+from domain.errors import AlreadyExists, Conflict
 from domain.identity import User
 from tests.fakes.paging import fake_page
 from tests.fakes.state import FakeDatabase, FakeState, still_referenced
@@ -70,6 +70,8 @@ class FakeUserRepository:
         self._uow.db.run("users.delete")
         state = self._uow.state
         still_referenced(state, "users", user_id)
+        if any(a.owner_id == user_id for a in state.accounts.values()):  # fk_accounts_owner_id_users
+            raise Conflict("User is still referenced by their accounts; it cannot be deleted")
         owned = [i for i, item in state.items.items() if item.owner_id == user_id]
         for item_id in owned:
             still_referenced(state, "items", item_id)

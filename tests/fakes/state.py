@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.errors import TransientConflict
+from application.idempotency import StoredResponse
 from domain.catalog import Item
 from domain.errors import Conflict
 from domain.identity import User
+from domain.ledger import Account, Entry, Transfer
 
 
 @dataclass
@@ -30,6 +32,13 @@ class FakeState:
     login_throttles: dict[str, tuple[int, datetime]] = field(default_factory=dict)  # key → (count, start)
     items: dict[int, Item] = field(default_factory=dict)
     tags: dict[str, int] = field(default_factory=dict)  # name → id
+    accounts: dict[int, Account] = field(default_factory=dict)
+    entries: dict[int, Entry] = field(default_factory=dict)
+    transfers: dict[int, Transfer] = field(default_factory=dict)
+    # (user id, key) → (fingerprint, response or None while in flight, claimed at)
+    idempotency_keys: dict[tuple[int, str], tuple[str, StoredResponse | None, datetime]] = field(
+        default_factory=dict
+    )
     # Rows another context still refers to with ON DELETE RESTRICT: (table, id) → who refers.
     # Deleting them, directly or by a cascade, is the same ``Conflict`` SQL raises.
     references: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -40,7 +49,7 @@ class FakeState:
         return self.next_id[table]
 
 
-ENTITIES = {"users": "User", "items": "Item"}
+ENTITIES = {"users": "User", "items": "Item", "accounts": "Account"}
 
 
 def still_referenced(state: FakeState, table: str, row_id: int) -> None:

@@ -9,7 +9,9 @@ from types import TracebackType
 from typing import Self
 
 from tests.fakes.catalog import FakeItemRepository, FakeTagRepository
+from tests.fakes.idempotency import FakeIdempotencyRepository
 from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserRepository
+from tests.fakes.ledger import FakeAccountRepository, FakeEntryRepository, FakeTransferRepository
 from tests.fakes.state import FakeDatabase
 
 
@@ -60,6 +62,22 @@ class FakeUnitOfWork:
     @property
     def tags(self) -> FakeTagRepository:
         return FakeTagRepository(self)
+
+    @property
+    def accounts(self) -> FakeAccountRepository:
+        return FakeAccountRepository(self)
+
+    @property
+    def entries(self) -> FakeEntryRepository:
+        return FakeEntryRepository(self)
+
+    @property
+    def transfers(self) -> FakeTransferRepository:
+        return FakeTransferRepository(self)
+
+    @property
+    def idempotency(self) -> FakeIdempotencyRepository:
+        return FakeIdempotencyRepository(self)
 
 
 class FakeUnitOfWorkFactory:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.catalog.ports import ItemQueries
 from application.identity.ports import UserQueries
+from application.ledger.ports import LedgerQueries
 from domain.identity import User
 from infrastructure.container import Container
 from tests.conftest import build_container, empty_tables
@@ -45,6 +46,10 @@ class Backend:
     @property
     def items(self) -> ItemQueries:
         return self.container.catalog.queries()  # type: ignore[no-any-return]
+
+    @property
+    def ledger(self) -> LedgerQueries:
+        return self.container.ledger.queries()  # type: ignore[no-any-return]
 
     async def clear(self) -> None:
         """Empty every table (between the examples of a property test)."""

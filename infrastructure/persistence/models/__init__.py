@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infrastructure.persistence.models import catalog, identity
+from infrastructure.persistence.models import catalog, idempotency, identity, ledger
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
+from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
+from infrastructure.persistence.models.ledger import AccountRow, EntryRow, TransferRow
 from infrastructure.persistence.models.types import NAMING_CONVENTION, Base, Id, Money, UtcDateTime
 
-CONTEXTS: tuple[ModuleType, ...] = (identity, catalog)
+CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency)
 
 
 def _merged(name: str) -> dict[str, object]:
@@ -41,13 +43,17 @@ __all__ = [
     "NAMING_CONVENTION",
     "POSTGRESQL_ONLY_INDEXES",
     "UNIQUE_CONSTRAINTS",
+    "AccountRow",
     "Base",
+    "EntryRow",
     "Id",
+    "IdempotencyKeyRow",
     "ItemRow",
     "LoginThrottleRow",
     "Money",
     "ProfileRow",
     "TagRow",
+    "TransferRow",
     "UserRow",
     "UtcDateTime",
     "item_tags",
