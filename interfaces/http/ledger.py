@@ -23,7 +23,7 @@ from interfaces.http.schemas.ledger import (
     AccountOut,
     DepositIn,
     EntryOut,
-    TransferIn,
+    TransferFundsIn,
     TransferOut,
 )
 
@@ -140,7 +140,7 @@ async def list_entries(
 )
 @inject
 async def transfer(
-    body: TransferIn,
+    body: TransferFundsIn,
     actor: CurrentActor,
     request: Request,
     key: IdempotencyKey = None,

@@ -123,6 +123,14 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "items-transfer": {"json": {"new_owner_id": "{other}"}},
     "tags-list": {},
     "stats-items": {},
+    "accounts-create": {"json": {"name": "Wired"}},
+    "accounts-list": {},
+    "accounts-read": {},
+    "accounts-deposit": {"json": {"amount": "5.00"}},
+    "accounts-list-entries": {},
+    "transfers-create": {
+        "json": {"from_account_id": "{account}", "to_account_id": "{other_account}", "amount": "1"}
+    },
 }
 
 
@@ -166,8 +174,22 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
         item = (
             await client.post("/api/v1/items", json={"title": "Mine", "price": "1"}, headers=principal.auth)
         ).json()
-        names = {"username": principal.username, "user": principal.id, "other": other.id, "item": item["id"]}
-        path = context.path.replace("{user_id}", str(principal.id)).replace("{item_id}", str(item["id"]))
+        account = (await client.post("/api/v1/accounts", json={}, headers=principal.auth)).json()["id"]
+        other_account = (await client.post("/api/v1/accounts", json={}, headers=other.auth)).json()["id"]
+        funded = await client.post(
+            f"/api/v1/accounts/{account}/deposits", json={"amount": "10"}, headers=principal.auth
+        )
+        assert funded.status_code == 201, funded.text
+        names = {
+            "username": principal.username,
+            "user": principal.id,
+            "other": other.id,
+            "item": item["id"],
+            "account": account,
+            "other_account": other_account,
+        }
+        ids = {"user_id": principal.id, "item_id": item["id"], "account_id": account}
+        path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m, ids=ids: str(ids[m.group(1)]), context.path)
         request = _fill(WIRING_REQUESTS[route.name], names)
         (method,) = route.methods
         before = len(ran)

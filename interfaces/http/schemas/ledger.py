@@ -23,7 +23,7 @@ class DepositIn(InputModel):
     amount: AmountIn  # type: ignore[valid-type]
 
 
-class TransferIn(InputModel):
+class TransferFundsIn(InputModel):
     from_account_id: Id
     to_account_id: Id
     amount: AmountIn  # type: ignore[valid-type]
