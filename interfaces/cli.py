@@ -217,7 +217,7 @@ def seed(
     else:
         typer.echo(
             f"added {result.users} users, {result.tags} tags, {result.items} items, "
-            f"{result.item_tags} item tags in {elapsed:.1f}s"
+            f"{result.item_tags} item tags, {result.accounts} accounts in {elapsed:.1f}s"
         )
     typer.echo("database now holds " + ", ".join(f"{n} {table}" for table, n in totals.items()))
 

@@ -1,4 +1,5 @@
-"""Deterministic demo data for ``bazaar seed``: users, tags, items and item tags.
+"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, and an account
+with an opening deposit per user.
 
 The rows are a pure function of the plan (fixed random seed), shaped like the benchmark
 anchors' data (``Item 00001``, ``tag-01``, 0-3 tags per item, ~90% active). Every row has a
@@ -16,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from infrastructure.persistence.models import ItemRow, TagRow, UserRow, item_tags
+from domain.ledger import EntryKind
+from infrastructure.persistence.models import AccountRow, EntryRow, ItemRow, TagRow, UserRow, item_tags
 
 SEED = 20260101
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -30,6 +32,8 @@ T = TypeVar("T")
 _users = cast(Table, UserRow.__table__)
 _tags = cast(Table, TagRow.__table__)
 _items = cast(Table, ItemRow.__table__)
+_accounts = cast(Table, AccountRow.__table__)
+_entries = cast(Table, EntryRow.__table__)
 
 Progress = Callable[[str, int, int], None]  # (table, rows handled so far, rows planned)
 
@@ -47,10 +51,11 @@ class SeedResult:
     tags: int
     items: int
     item_tags: int
+    accounts: int = 0  # one "Main" account per demo user, each with one opening deposit
 
     @property
     def added_anything(self) -> bool:
-        return any((self.users, self.tags, self.items, self.item_tags))
+        return any((self.users, self.tags, self.items, self.item_tags, self.accounts))
 
 
 def _chunks(rows: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -156,14 +161,48 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
             links_done += sum(len(tags_of[i["title"]]) for i in chunk)
             progress("items", min(done * CHUNK, len(items)), len(items))
             progress("item tags", links_done, links_planned)
+        added["accounts"] = await _seed_accounts(conn, list(user_ids.values()), progress)
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("ANALYZE users, tags, items, item_tags"))
+            await conn.execute(text("ANALYZE users, tags, items, item_tags, accounts, ledger_entries"))
     return SeedResult(**added)
+
+
+async def _seed_accounts(conn: AsyncConnection, owner_ids: list[int], progress: Progress) -> int:
+    """A "Main" account per demo user (its natural key: owner and name) with one deposit of a
+    deterministic amount, as one entry: an account that exists already is left as it is, so the
+    ledger's invariants hold after any number of runs."""
+    rng = random.Random(SEED + 1)  # noqa: S311 - demo data
+    amounts = {owner: Decimal(rng.randint(1_000, 500_000)) / 100 for owner in sorted(owner_ids)}
+    created = 0
+    for done, chunk in enumerate(_chunks(sorted(owner_ids)), 1):
+        rows = [
+            {"owner_id": o, "name": "Main", "balance": amounts[o], "created_at": T0 + timedelta(days=1)}
+            for o in chunk
+        ]
+        stmt = (
+            _insert(conn, _accounts).on_conflict_do_nothing().returning(_accounts.c.id, _accounts.c.owner_id)
+        )
+        new = (await conn.execute(stmt, rows)).all()
+        if new:
+            deposits = [
+                {
+                    "account_id": row.id,
+                    "kind": EntryKind.DEPOSIT.value,
+                    "amount": amounts[row.owner_id],
+                    "balance_after": amounts[row.owner_id],
+                    "created_at": T0 + timedelta(days=1),
+                }
+                for row in new
+            ]
+            await conn.execute(insert(_entries), deposits)
+        created += len(new)
+        progress("accounts", min(done * CHUNK, len(owner_ids)), len(owner_ids))
+    return created
 
 
 async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {
             table.name: int(await conn.scalar(select(func.count()).select_from(table)) or 0)
-            for table in (_users, _tags, _items, item_tags)
+            for table in (_users, _tags, _items, item_tags, _accounts, _entries)
         }

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from infrastructure.persistence.seed import SeedPlan, counts, seed
 from interfaces.cli import app
+from tests.conftest import build_container
 
 
 async def test_seed_twice_adds_nothing_the_second_time(db: AsyncEngine, count_statements) -> None:
@@ -21,7 +22,15 @@ async def test_seed_twice_adds_nothing_the_second_time(db: AsyncEngine, count_st
     assert log.count < 20, "bulk inserts, not one statement per row"
     assert ("items", 400, 400) in calls
     totals = await counts(db)
-    assert totals == {"users": 30, "tags": 12, "items": 400, "item_tags": first.item_tags}
+    assert totals == {
+        "users": 30,
+        "tags": 12,
+        "items": 400,
+        "item_tags": first.item_tags,
+        "accounts": 30,
+        "ledger_entries": 30,
+    }
+    assert first.accounts == 30
     async with db.connect() as conn:
         snapshot = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
         per_item = (
@@ -37,6 +46,8 @@ async def test_seed_twice_adds_nothing_the_second_time(db: AsyncEngine, count_st
     async with db.connect() as conn:
         again = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
     assert again == snapshot
+    report = await build_container(db).ledger.verify()()
+    assert report.ok and report.total_balance == report.total_deposits > 0
 
 
 def test_cli_seed_on_sqlite(tmp_path: Path) -> None:
