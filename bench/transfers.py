@@ -1,0 +1,316 @@
+# ruff: noqa: E501 - tables and Lua templates read better unwrapped
+"""Transfer benchmark (issue 16): ``POST /transfers`` from 32 concurrent clients over 20 hot
+accounts and over 10,000 accounts, each request with its own ``Idempotency-Key``, beside
+Bazaar's own ``POST /items`` and PostgreSQL's ceiling for the same kind of work (``pgbench``:
+the TPC-B-like script, hot, and ``simple-update``, cold), all in one run on one machine.
+
+    bash bench/transfers.sh            # ROUNDS=1 DURATION=15s CONNS=32 by default
+
+Writes bench/results/transfers.json and transfers.md. Statements per request come from the
+server's own request log (``sql_statements``); with PROFILE=1 a py-spy flame graph of the hot
+case goes to bench/results/flame-transfers.svg. Ratios, never timed assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(os.environ.get("OUT", ROOT / "bench" / "results"))
+PGHOST, PGPORT, PGUSER = (
+    "127.0.0.1",
+    int(os.environ.get("PGPORT", "5432")),
+    os.environ.get("PGUSER", "postgres"),
+)
+DB = os.environ.get("TRANSFER_DB", "bazaar_bench_transfers")
+PGBENCH_DB = os.environ.get("PGBENCH_DB", "bazaar_bench_pgbench")
+PORT = int(os.environ.get("PORT", "8112"))
+CONNS = int(os.environ.get("CONNS", "32"))
+DURATION = os.environ.get("DURATION", "15s")
+WARMUP = os.environ.get("WARMUP", "3s")
+COLD_ACCOUNTS = int(os.environ.get("COLD_ACCOUNTS", "10000"))
+HOT_ACCOUNTS = int(os.environ.get("HOT_ACCOUNTS", "20"))
+BAZAAR = Path(os.environ.get("BAZAAR_BIN", Path(sys.executable).with_name("bazaar")))
+PASSWORD = "bench-root-password-1"
+TMP = Path(os.environ.get("TMPDIR", "/tmp")) / "bazaar-bench-transfers"
+
+
+def log(msg: str) -> None:
+    print(f"[transfers] {msg}", flush=True)
+
+
+def dsn(db: str) -> str:
+    return f"postgresql://{PGUSER}@{PGHOST}:{PGPORT}/{db}"
+
+
+async def recreate(db: str) -> None:
+    admin = await asyncpg.connect(dsn("postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{db}"')
+    finally:
+        await admin.close()
+
+
+def bazaar(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([str(BAZAAR), *args], env=env, check=True, capture_output=True, cwd=TMP)
+
+
+async def open_accounts(count: int) -> int:
+    """``count`` accounts of the root user with a large opening deposit each (bulk SQL, entries
+    included, so ``bazaar ledger verify`` holds); returns the first account id."""
+    conn = await asyncpg.connect(dsn(DB))
+    try:
+        owner = await conn.fetchval("SELECT id FROM users WHERE username = 'benchroot'")
+        first = await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM accounts")
+        await conn.execute(
+            """
+            WITH new AS (
+              INSERT INTO accounts (owner_id, name, balance, created_at)
+              SELECT $1, 'bench ' || g, 1000000.00, now() FROM generate_series($2::int, $3::int) g
+              RETURNING id, balance, created_at)
+            INSERT INTO ledger_entries (account_id, kind, amount, balance_after, created_at)
+            SELECT id, 'deposit', balance, balance, created_at FROM new
+            """,
+            owner,
+            first,
+            first + count - 1,
+        )
+        await conn.execute("VACUUM ANALYZE accounts")
+        return int(first)
+    finally:
+        await conn.close()
+
+
+def lua_transfers(token: str, first: int, count: int) -> str:
+    return f"""
+math.randomseed(20261201)
+wrk.method = "POST"
+wrk.path = "/api/v1/transfers"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+local nonce = "{secrets.token_hex(4)}"
+request = function()
+  n = n + 1
+  local a = math.random({first}, {first + count - 1})
+  local b = math.random({first}, {first + count - 2})
+  if b >= a then b = b + 1 end
+  wrk.headers["Idempotency-Key"] = string.format("%s-%d-%d", nonce, n, math.random(1, 1000000000))
+  local body = string.format('{{"from_account_id":%d,"to_account_id":%d,"amount":"0.01"}}', a, b)
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def lua_items(token: str) -> str:
+    return f"""
+math.randomseed(20261202)
+wrk.method = "POST"
+wrk.path = "/api/v1/items"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+local nonce = "{secrets.token_hex(4)}"
+request = function()
+  n = n + 1
+  local body = string.format('{{"title":"bench %s %d %d","price":"1.00"}}', nonce, n, math.random(1, 1000000000))
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def wrk(script: str, tag: str, duration: str = DURATION) -> dict[str, Any]:
+    lua = TMP / f"{tag}.lua"
+    lua.write_text(script)
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{CONNS}",
+            f"-d{duration}",
+            "--timeout=30s",
+            "--latency",
+            "-s",
+            str(lua),
+            f"http://127.0.0.1:{PORT}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    text = done.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+([\d.]+\w+)", text).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+([\d.]+\w+)", text).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def pgbench(*args: str) -> float:
+    done = subprocess.run(
+        ["pgbench", "-h", PGHOST, "-p", str(PGPORT), "-U", PGUSER, *args, PGBENCH_DB],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
+
+
+def statements(log_path: Path, route: str) -> float:
+    counts = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("route") == route and record.get("method") == "POST" and record.get("status") == 201:
+            counts.append(record.get("sql_statements", 0))
+    return statistics.median(counts) if counts else float("nan")
+
+
+def main() -> int:
+    if shutil.which("wrk") is None or shutil.which("pgbench") is None:
+        log("wrk and pgbench are needed (bash bench/transfers.sh installs wrk)")
+        return 2
+    TMP.mkdir(parents=True, exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    asyncio.run(recreate(DB))
+    url = f"postgresql+asyncpg://{PGUSER}@{PGHOST}:{PGPORT}/{DB}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "LOG_FORMAT": "json",
+        "BAZAAR_PASSWORD": PASSWORD,
+    }
+    bazaar("migrate", env=env)
+    bazaar("create-superuser", "--email", "benchroot@example.com", "--username", "benchroot", env=env)
+    first_cold = asyncio.run(open_accounts(COLD_ACCOUNTS))
+    server_log = TMP / "server.log"
+    with server_log.open("wb") as out:
+        server = subprocess.Popen(
+            [str(BAZAAR), "serve", "--port", str(PORT)],
+            env=env,
+            cwd=TMP,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    results: dict[str, Any] = {"command": os.environ.get("BENCH_COMMAND", "bash bench/transfers.sh")}
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"http://127.0.0.1:{PORT}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        form = {"username": "benchroot", "password": PASSWORD}
+        token = httpx.post(f"http://127.0.0.1:{PORT}/api/v1/auth/token", data=form, timeout=30).json()[
+            "access_token"
+        ]
+        profile = None
+        if os.environ.get("PROFILE") == "1" and shutil.which("py-spy"):
+            svg = OUT / "flame-transfers.svg"
+            profile = subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "--subprocesses",
+                    "-o",
+                    str(svg),
+                    "-d",
+                    str(int(DURATION.rstrip("s")) + 2),
+                    "-p",
+                    str(server.pid),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        for name, script in (
+            ("transfers_hot", lua_transfers(token, first_cold, HOT_ACCOUNTS)),
+            ("transfers_cold", lua_transfers(token, first_cold, COLD_ACCOUNTS)),
+            ("items_create", lua_items(token)),
+        ):
+            wrk(script, f"{name}-warmup", WARMUP)
+            results[name] = wrk(script, name)
+            log(f"{name}: {results[name]}")
+            if profile is not None:
+                profile.wait(timeout=120)
+                profile = None
+        results["statements"] = {
+            "transfer": statements(server_log, "/api/v1/transfers"),
+            "item_create": statements(server_log, "/api/v1/items"),
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    verify = subprocess.run(
+        [str(BAZAAR), "ledger", "verify"], env=env, cwd=TMP, capture_output=True, text=True
+    )
+    results["ledger_verify"] = (
+        verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr[-300:]
+    )
+    asyncio.run(recreate(PGBENCH_DB))
+    subprocess.run(
+        ["pgbench", "-h", PGHOST, "-p", str(PGPORT), "-U", PGUSER, "-i", "-s", "1", "-q", PGBENCH_DB],
+        check=True,
+        capture_output=True,
+    )
+    secs = DURATION.rstrip("s")
+    results["pgbench_tpcb_hot"] = pgbench("-c", str(CONNS), "-j", "2", "-T", secs)
+    results["pgbench_simple_update_cold"] = pgbench(
+        "-c", str(CONNS), "-j", "2", "-T", secs, "-b", "simple-update"
+    )
+    hot, cold, items = results["transfers_hot"], results["transfers_cold"], results["items_create"]
+    results["ratios"] = {
+        "hot_vs_items": round(hot["rps"] / items["rps"], 2),
+        "cold_vs_items": round(cold["rps"] / items["rps"], 2),
+        "hot_vs_pgbench_tpcb": round(hot["rps"] / results["pgbench_tpcb_hot"], 2),
+        "cold_vs_pgbench_simple_update": round(cold["rps"] / results["pgbench_simple_update_cold"], 2),
+    }
+    (OUT / "transfers.json").write_text(json.dumps(results, indent=2))
+    md = [
+        "| scenario | req/s (TPS) | p50 ms | p99 ms | non-2xx | statements |",
+        "|---|---|---|---|---|---|",
+        f"| transfers, {HOT_ACCOUNTS} hot accounts | {hot['rps']:.0f} | {hot['p50_ms']:.1f} | {hot['p99_ms']:.1f} "
+        f"| {hot['non_2xx']} | {results['statements']['transfer']} |",
+        f"| transfers, {COLD_ACCOUNTS} accounts | {cold['rps']:.0f} | {cold['p50_ms']:.1f} | {cold['p99_ms']:.1f} "
+        f"| {cold['non_2xx']} | {results['statements']['transfer']} |",
+        f"| POST /items | {items['rps']:.0f} | {items['p50_ms']:.1f} | {items['p99_ms']:.1f} | {items['non_2xx']} "
+        f"| {results['statements']['item_create']} |",
+        f"| pgbench TPC-B-like (hot) | {results['pgbench_tpcb_hot']:.0f} | | | | 7 |",
+        f"| pgbench simple-update (cold) | {results['pgbench_simple_update_cold']:.0f} | | | | 5 |",
+        "",
+        f"Ratios: {results['ratios']}. `bazaar ledger verify` after the run: {results['ledger_verify']}",
+        f"Command: `{results['command']}`, {CONNS} connections, {DURATION} per scenario.",
+    ]
+    (OUT / "transfers.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
