@@ -93,7 +93,7 @@ def translate(error: BaseException) -> BaseException | None:
     """The application or domain error ``error`` stands for, or None when it is none of them."""
     if isinstance(error, sa_exc.IntegrityError):
         return _integrity(error)
-    if isinstance(error, sa_exc.DBAPIError) and _is_transient(error):
+    if isinstance(error, sa_exc.DBAPIError) and (_is_transient(error) or _savepoint_gone(error)):
         return TransientConflict()
     if isinstance(error, sa_exc.DBAPIError) and _is_invalid_data(error):
         return UnstorableValue()
@@ -194,6 +194,13 @@ def _is_transient(error: sa_exc.DBAPIError) -> bool:
     return _sqlstate(error) in TRANSIENT_SQLSTATES or any(
         m in str(error.orig) for m in TRANSIENT_SQLITE_MESSAGES
     )
+
+
+def _savepoint_gone(error: sa_exc.DBAPIError) -> bool:
+    """MariaDB rolls the whole transaction back on a deadlock, savepoints included: leaving the
+    savepoint block then fails with 1305 "SAVEPOINT ... does not exist", hiding the deadlock.
+    The transaction is gone either way, so the use case reruns."""
+    return mysql_errno(error) == 1305 and "SAVEPOINT" in str(error.statement or "").upper()
 
 
 def _is_invalid_data(error: sa_exc.DBAPIError) -> bool:
