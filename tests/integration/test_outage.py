@@ -171,7 +171,6 @@ class MariaDB:
                 f"--log-error={self.root / 'log'}",
                 "--skip-grant-tables",
                 "--innodb-buffer-pool-size=32M",
-                "--innodb-flush-log-at-trx-commit=0",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
