@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class PartialMigration(RuntimeError):
+    """A revision failed on an engine whose DDL commits itself (MariaDB/MySQL): what it had
+    already done stays done. Says where the schema is, so nobody mistakes it for a clean
+    failure."""
+
+    def __init__(self, revision: str | None, committed: list[str], cause: BaseException) -> None:
+        self.revision = revision
+        self.committed = committed
+        done = "; ".join(committed) if committed else "nothing"
+        super().__init__(
+            f"migration failed after revision {revision or 'base'} (alembic_version says so); "
+            f"MariaDB/MySQL DDL is not transactional, and the failed revision had already "
+            f"committed: {done}. Undo those statements by hand (or finish them), then migrate "
+            f"again. Cause: {type(cause).__name__}: {cause}"
+        )
+
+
 def alembic_config(database_url: str | None = None) -> Config:
     from alembic.config import Config
 

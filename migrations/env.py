@@ -1,5 +1,10 @@
 """Async Alembic environment. The URL comes from the caller (``config.attributes``) or from
-Bazaar's settings, so ``alembic``, ``bazaar migrate`` and the tests all agree."""
+Bazaar's settings, so ``alembic``, ``bazaar migrate`` and the tests all agree.
+
+MariaDB/MySQL commit every DDL statement on their own: a revision that fails half-way cannot be
+rolled back. There each revision runs in its own transaction (``alembic_version`` always names
+the last revision that completed), and a failure raises ``PartialMigration`` listing what the
+failed revision had already committed, instead of a bare driver error."""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import pool
+from sqlalchemy import event, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infrastructure.persistence.models import POSTGRESQL_ONLY_INDEXES, Base, Money, UtcDateTime
+from infrastructure.migrations import PartialMigration
+from infrastructure.persistence.models import DIALECT_INDEXES, Base, Money, UtcDateTime, is_mysql_family
 from infrastructure.settings import Settings
 
 config = context.config
@@ -31,7 +37,8 @@ def _url() -> str:
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Revisions must not import model code: render our UTC type as a plain timestamptz."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
-        return "sa.DateTime(timezone=True)"
+        autogen_context.imports.add("from sqlalchemy.dialects import mysql")
+        return "sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')"
     if type_ == "type" and isinstance(obj, Money):
         return "sa.Numeric(precision=12, scale=2)"
     return False
@@ -47,19 +54,23 @@ def _compare_type(
             isinstance(inspected_type, sa.Numeric)
             and (inspected_type.precision, inspected_type.scale) == (12, 2)
         )
+    if isinstance(metadata_type, UtcDateTime) and is_mysql_family(ctx.dialect):
+        return getattr(inspected_type, "fsp", None) != 6  # DATETIME(6): microseconds kept
     return None
 
 
 def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """PostgreSQL-only indexes (pg_trgm GIN, created with ``ddl_if``) do not exist on SQLite, so
-    autogenerate must not compare them there; on PostgreSQL they are compared like any other."""
-    if type_ == "index" and name in POSTGRESQL_ONLY_INDEXES:
-        return bool(context.get_context().dialect.name == "postgresql")
+    """Indexes of some engines only (PostgreSQL's pg_trgm GIN, the partial indexes of PostgreSQL
+    and SQLite, MariaDB's flag-led replacements; created with ``ddl_if``) are compared on those
+    engines only, like any other index there."""
+    if type_ == "index" and name in DIALECT_INDEXES:
+        return context.get_context().dialect.name in DIALECT_INDEXES[name]
     return True
 
 
-def _configure(connection: Connection | None = None, url: str | None = None) -> None:
+def _configure(connection: Connection | None = None, url: str | None = None, **options: Any) -> None:
     context.configure(
+        **options,
         render_item=_render_item,
         include_object=_include_object,
         connection=connection,
@@ -78,9 +89,36 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
-    _configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
+    if not is_mysql_family(connection.dialect):
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    committed: list[str] = []  # statements of the revision under way (each DDL commits itself)
+
+    @event.listens_for(connection, "after_cursor_execute")
+    def _executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        committed.append(" ".join(statement.split())[:300])
+
+    def _applied(**_kw: Any) -> None:
+        committed.clear()
+
+    _configure(connection=connection, transaction_per_migration=True, on_version_apply=_applied)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    except Exception as error:
+        try:
+            at = context.get_context().get_current_revision()
+        except Exception:  # noqa: BLE001 - the server may be gone; the report still helps
+            at = "unknown"
+        raise PartialMigration(at, [s for s in committed if _changes_schema(s)], error) from error
+
+
+def _changes_schema(statement: str) -> bool:
+    words = statement.upper().split()
+    ddl = bool(words) and words[0] in ("CREATE", "ALTER", "DROP", "RENAME")
+    return ddl and "ALEMBIC_VERSION" not in words
 
 
 async def run_migrations_online() -> None:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Every check: install dev dependencies, make sure PostgreSQL answers (starting the local
-# cluster when it is installed but stopped), install the Debian packages tests need (Chromium,
-# when root), then ruff, mypy, import contracts and pytest.
-# With CI=true an unreachable PostgreSQL fails the run instead of skipping its tests.
+# Every check: install dev dependencies, make sure PostgreSQL and MariaDB answer (starting the
+# local server when it is installed but stopped), install the Debian packages tests need
+# (Chromium, when root), then ruff, mypy, import contracts and pytest: everything once (the API
+# suite on PostgreSQL), then the API suite again on MariaDB (BAZAAR_TEST_DB=mariadb).
+# With CI=true an unreachable PostgreSQL or MariaDB fails the run instead of skipping its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_uv.sh
@@ -23,6 +24,22 @@ if ! pg_up; then
   echo "PostgreSQL unreachable: its tests will be skipped (they fail under CI=true)"
 fi
 
+MYHOST=${MYHOST:-127.0.0.1}; MYPORT=${MYPORT:-3306}
+my_up() { uv run --quiet python -c "
+import socket,sys
+try: socket.create_connection(('$MYHOST', $MYPORT), timeout=2).close()
+except OSError: sys.exit(1)"; }
+if ! my_up && [ -x /usr/sbin/mariadbd ] && command -v start-stop-daemon >/dev/null 2>&1; then
+  echo "MariaDB is not answering on $MYHOST:$MYPORT; starting the local server"
+  if [ "$(id -u)" = 0 ] && id mysql >/dev/null 2>&1; then mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld; fi
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+  for _ in $(seq 30); do my_up && break; sleep 1; done
+fi
+if ! my_up; then
+  if [ "${CI:-}" = "true" ]; then echo "MariaDB unreachable on $MYHOST:$MYPORT and CI=true: failing" >&2; exit 1; fi
+  echo "MariaDB unreachable: its tests will be skipped (they fail under CI=true)"
+fi
+
 source scripts/provision.sh
 
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
@@ -31,4 +48,10 @@ echo "== import contracts"; uv run lint-imports
 echo "== pytest"
 set +e; uv run pytest "$@"; rc=$?; set -e
 [ $rc -eq 5 ] && { echo "pytest collected no tests" >&2; exit 1; }
+if [ $# -eq 0 ]; then  # the whole suite: the API suite once more, on MariaDB
+  echo "== pytest tests/api on MariaDB"
+  set +e; BAZAAR_TEST_DB=mariadb uv run pytest tests/api; api_rc=$?; set -e
+  [ $api_rc -eq 5 ] && { echo "pytest collected no API tests" >&2; exit 1; }
+  [ $rc -eq 0 ] && rc=$api_rc
+fi
 exit $rc

@@ -4,6 +4,8 @@
   session-scoped engines and every test share it.
 * PostgreSQL: a database with a random name is created for the session, migrated with Alembic
   (not ``create_all``) and dropped at the end. Unreachable → skipped locally, failed under CI=true.
+* MariaDB: likewise (``TEST_MARIADB_URL``; unreachable → skipped locally, failed under CI=true).
+  ``BAZAAR_TEST_DB=mariadb`` makes ``db`` (the engine behind the API tests) MariaDB's.
 * SQLite: a migrated temporary file for the session.
 * Isolation: every test that touches a database gets empty tables (``clean`` below): tests use
   real commits and real concurrent connections, exactly as the service does.
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import asyncmy
 import asyncpg
 import httpx
 import pytest
@@ -37,6 +40,9 @@ from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+MARIADB_ADMIN_URL = os.environ.get("TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/")
+# The engine behind ``db`` (the API suite and the integration tests that take ``db``).
+TEST_DB = os.environ.get("BAZAAR_TEST_DB", "postgres").lower()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-not-for-production"
 # Real Argon2id, with parameters small enough that a test signs a user up in a millisecond.
@@ -50,6 +56,55 @@ def _pg_reachable() -> bool:
     except OSError:
         return False
     return True
+
+
+def _mariadb_reachable() -> bool:
+    parts = urlparse(MARIADB_ADMIN_URL)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 3306), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def mariadb_url_of(database: str) -> str:
+    parts = urlparse(MARIADB_ADMIN_URL)
+    return f"mysql+asyncmy://{parts.netloc}/{database}"
+
+
+async def mariadb_admin(statement: str) -> None:
+    """Runs one statement on the MariaDB test server (creating or dropping a test database)."""
+    parts = urlparse(MARIADB_ADMIN_URL)
+    conn = await asyncmy.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        connect_timeout=5,
+    )
+    try:
+        async with conn.cursor() as cursor:
+            await cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+async def mariadb_url() -> AsyncIterator[str]:
+    if not _mariadb_reachable():
+        message = f"MariaDB not reachable at {MARIADB_ADMIN_URL}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: an unreachable MariaDB is a failure)")
+        pytest.skip(message)
+    name = f"bazaar_test_{uuid.uuid4().hex[:10]}"
+    # The server's default collation (case-insensitive) on purpose: the tables must not rely on it.
+    await mariadb_admin(f"CREATE DATABASE `{name}`")
+    try:
+        url = mariadb_url_of(name)
+        await upgrade_async(url)
+        yield url
+    finally:
+        await mariadb_admin(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def _asyncpg_url(url: str) -> str:
@@ -110,6 +165,13 @@ async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
+async def mariadb_engine(mariadb_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(test_settings(mariadb_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
 async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(test_settings(sqlite_url))
     yield engine
@@ -122,26 +184,54 @@ TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 async def empty_tables(engine: AsyncEngine) -> None:
     """Empty every table of the schema, and drop any table a test created beside it (a stand-in
     for another context's referring table)."""
+    mysql = engine.dialect.name in ("mysql", "mariadb")
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             listed = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        elif mysql:
+            listed = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
         else:
             listed = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         for (name,) in (await conn.execute(text(listed))).all():
             if name not in TABLES and name != "alembic_version":
-                await conn.execute(text(f'DROP TABLE "{name}"'))
+                await conn.execute(text(f"DROP TABLE {name}"))
         if engine.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
+            # Children first (TABLES is in reverse dependency order); MariaDB keeps its
+            # auto-increment counters, so ids differ from run to run as they may in production.
             for table in TABLES:
                 await conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture
-async def db(pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+async def pg_db(pg_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
     """The PostgreSQL engine, with empty tables for this test."""
     await empty_tables(pg_engine)
     yield pg_engine
+
+
+@pytest.fixture
+async def mariadb_db(mariadb_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """The MariaDB engine, with empty tables for this test."""
+    await empty_tables(mariadb_engine)
+    yield mariadb_engine
+
+
+@pytest.fixture
+def db(request: pytest.FixtureRequest) -> AsyncEngine:
+    """The server engine with empty tables for this test: PostgreSQL, or MariaDB under
+    ``BAZAAR_TEST_DB=mariadb`` (the API suite's second pass)."""
+    engine: AsyncEngine = request.getfixturevalue("mariadb_db" if TEST_DB == "mariadb" else "pg_db")
+    return engine
+
+
+@pytest.fixture(params=["postgres", "mariadb"])
+def server_db(request: pytest.FixtureRequest) -> AsyncEngine:
+    """Each database server in turn, with empty tables: for tests of concurrency (locks,
+    deadlocks, races) that the single-writer SQLite and the fakes cannot show."""
+    engine: AsyncEngine = request.getfixturevalue("pg_db" if request.param == "postgres" else "mariadb_db")
+    return engine
 
 
 @pytest.fixture

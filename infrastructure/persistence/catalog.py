@@ -3,7 +3,8 @@ query service (read side, autocommit connection).
 
 The read side never hydrates ORM objects: it selects exactly the view's columns, the owner's
 name through a join and the item's tags aggregated in SQL by a correlated sub-select
-(``string_agg`` on PostgreSQL, ``group_concat`` on SQLite; tag names cannot contain a comma),
+(``string_agg`` on PostgreSQL, ``group_concat`` on SQLite and MariaDB; tag names cannot contain
+a comma),
 so an item is one statement and a page at most two, whatever the page size and tag count.
 """
 
@@ -16,9 +17,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Dialect,
     Label,
     Table,
     bindparam,
+    case,
     delete,
     exists,
     false,
@@ -29,14 +32,14 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from application.catalog.views import ItemFilter, ItemStatsView, ItemView, OwnerView, TagView
 from application.pagination import PageRequest, Slice
 from domain.catalog import Item
 from domain.money import CENT
-from infrastructure.persistence.models import ItemRow, TagRow, UserRow, item_tags
+from infrastructure.persistence.models import ItemRow, TagRow, UserRow, is_mysql_family, item_tags
 from infrastructure.persistence.queries import (
     by_datetime,
     by_decimal,
@@ -66,6 +69,15 @@ def _tag_names(dialect: str) -> Label[Any]:
     )
 
 
+def _insert_new(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> Any:
+    """A multi-row insert that leaves rows whose unique key already exists alone."""
+    if is_mysql_family(dialect):
+        stmt = mysql.insert(table).values(rows)
+        return stmt.on_duplicate_key_update(id=table.c.id)
+    insert_ = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return insert_(table).values(rows).on_conflict_do_nothing(index_elements=["name"])
+
+
 def _split_tags(raw: str | None) -> list[str]:
     return sorted(raw.split(",")) if raw else []
 
@@ -80,21 +92,24 @@ class SqlTagRepository:
     async def ensure(self, names: Sequence[str]) -> dict[str, int]:
         """Existing tags cost one SELECT; new ones an ``INSERT ... ON CONFLICT DO NOTHING``
         (so a tag another transaction creates at the same moment is no error) and, only when
-        that race happened, a second SELECT for the ids the insert did not return."""
+        that race happened, a second SELECT for the ids the insert did not return.
+
+        MariaDB has no ON CONFLICT: ``INSERT ... ON DUPLICATE KEY UPDATE id = id`` (a no-op on
+        the existing row, never INSERT IGNORE, which would turn any bad value into a warning),
+        whose RETURNING gives the rows inserted and the rows found alike."""
         wanted = sorted(set(names))
         if not wanted:
             return {}
         found = await self._select(wanted)
         missing = [n for n in wanted if n not in found]
         if missing:
-            dialect = self._session.get_bind().dialect.name
-            ins = postgresql.insert(_tags) if dialect == "postgresql" else sqlite.insert(_tags)
-            stmt = (
-                ins.values([{"name": n} for n in missing])
-                .on_conflict_do_nothing(index_elements=["name"])
-                .returning(_tags.c.name, _tags.c.id)
-            )
-            found.update({row.name: row.id for row in await self._session.execute(stmt)})
+            dialect = self._session.get_bind().dialect
+            stmt = _insert_new(dialect, _tags, [{"name": n} for n in missing])
+            if dialect.insert_returning:
+                rows = await self._session.execute(stmt.returning(_tags.c.name, _tags.c.id))
+                found.update({row.name: row.id for row in rows})
+            else:
+                await self._session.execute(stmt)
             if len(found) < len(wanted):
                 found.update(await self._select([n for n in wanted if n not in found]))
         return found
@@ -133,10 +148,9 @@ class SqlItemRepository:
         }
 
     async def add(self, item: Item) -> Item:
-        result = await self._session.execute(
-            insert(_items).values(**self._values(item)).returning(_items.c.id)
-        )
-        item.id = int(result.scalar_one())
+        # The new id by RETURNING where the engine has it, else by the driver's last insert id.
+        result = await self._session.execute(insert(_items).values(**self._values(item)))
+        item.id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
         await self._write_tags(item.id, item.tags, replace=False)
         return item
 
@@ -298,12 +312,14 @@ class SqlItemQueries:
 
     async def stats(self) -> ItemStatsView:
         active = _items.c.is_active == true()
+        active_price = case((active, _items.c.price))  # NULL for inactive items: aggregates skip it
+        # Aggregates over CASE rather than FILTER (WHERE ...), which MariaDB lacks.
         totals = select(
             func.count(),
-            func.count().filter(active),
-            func.sum(_items.c.price).filter(active),
-            func.min(_items.c.price).filter(active),
-            func.max(_items.c.price).filter(active),
+            func.count(case((active, 1))),
+            func.sum(active_price),
+            func.min(active_price),
+            func.max(active_price),
         ).select_from(_items)
         n = func.count().label("n")
         top = (

@@ -3,18 +3,34 @@
 SQLite gets the two fixes from SQLAlchemy's SQLite dialect docs: the driver's own BEGIN handling
 is switched off and SQLAlchemy emits ``BEGIN IMMEDIATE`` itself, so savepoints work and a write
 transaction takes its lock up front instead of failing with SQLITE_BUSY half-way through.
+
+MariaDB/MySQL (asyncmy, docs/adr/0012-mariadb-driver.md, 0013-mariadb-portability.md): READ
+COMMITTED, as PostgreSQL's default (InnoDB's REPEATABLE READ takes gap locks that block unrelated
+inserts); strict SQL mode, so a value the column cannot hold is an error and never a warning;
+UTC session time zone; the connect timeout, and a server-side statement limit
+(``max_statement_time``) with a client read timeout a little longer as the backstop for a server
+that stops answering; a lock wait ends before the statement limit (``innodb_lock_wait_timeout``),
+as a transient conflict rather than an outage.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from infrastructure.observability.sql import instrument_engine
+from infrastructure.persistence.models import is_mysql_family
 from infrastructure.settings import Settings
+
+MYSQL_SQL_MODE = (
+    "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+)
+# Seconds the client waits for an answer beyond the server's own statement limit.
+MYSQL_READ_TIMEOUT_MARGIN = 2.0
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -27,6 +43,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         _configure_sqlite(engine)
         instrument_engine(engine.sync_engine, settings.slow_query_ms)
         return engine
+    if is_mysql_family(make_url(settings.database_url).get_backend_name()):
+        return _create_mysql_engine(settings)
     engine = create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
@@ -39,6 +57,45 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # into a 503 (``errors.is_unavailable``) instead of a request that hangs.
         connect_args={"timeout": settings.db_pool_timeout, "command_timeout": settings.db_command_timeout},
     )
+    instrument_engine(engine.sync_engine, settings.slow_query_ms)
+    return engine
+
+
+def _create_mysql_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        settings.database_url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle,
+        pool_pre_ping=settings.db_pool_pre_ping,
+        isolation_level="READ COMMITTED",
+        connect_args={
+            "connect_timeout": max(1, math.ceil(settings.db_pool_timeout)),
+            "read_timeout": settings.db_command_timeout + MYSQL_READ_TIMEOUT_MARGIN,
+            "charset": "utf8mb4",
+        },
+    )
+    statement_limit = settings.db_command_timeout
+    lock_wait = max(1, math.floor(statement_limit) - 1)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT VERSION()")
+        mariadb = "mariadb" in str(cursor.fetchone()[0]).lower()
+        limit = (
+            f"max_statement_time = {statement_limit:g}"
+            if mariadb
+            else f"max_execution_time = {math.ceil(statement_limit * 1000)}"  # MySQL: SELECTs only
+        )
+        cursor.execute(
+            f"SET sql_mode = '{MYSQL_SQL_MODE}', time_zone = '+00:00', "
+            f"innodb_lock_wait_timeout = {lock_wait}, {limit}"
+        )
+        cursor.close()
+
     instrument_engine(engine.sync_engine, settings.slow_query_ms)
     return engine
 
@@ -61,7 +118,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def read_engine(engine: AsyncEngine) -> AsyncEngine:
     """The same pool in autocommit mode, for query services: a read needs no BEGIN/ROLLBACK
-    round trips around its one statement (docs/adr/0004-read-path.md)."""
+    round trips around its one statement (docs/adr/0004-read-path.md).
+
+    Not on MariaDB/MySQL: the driver sends no BEGIN there (a transaction starts implicitly), and
+    switching a pooled connection to autocommit and back would cost two ``SET`` round trips per
+    read where the implicit transaction costs one ROLLBACK."""
+    if is_mysql_family(engine.dialect):
+        return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

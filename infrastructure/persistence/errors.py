@@ -5,10 +5,15 @@ The one place driver errors are classified (the unit of work and the query servi
 
 * unique violation → ``AlreadyExists(entity, field)`` (``UNIQUE_CONSTRAINTS``);
 * foreign-key violation → ``Conflict`` naming what still refers to the row (``FOREIGN_KEYS``);
-* deadlock, serialization failure, busy SQLite file → ``TransientConflict`` (the use case reruns);
+* deadlock, serialization failure, busy SQLite file, MariaDB lock-wait timeout →
+  ``TransientConflict`` (the use case reruns);
 * connection refused, reset, timed out, server shutting down or refusing connections, pool
-  exhausted → ``DatabaseUnavailable`` (503);
-* a value the column cannot hold (SQLSTATE class 22) → ``UnstorableValue`` (422).
+  exhausted, statement time limit → ``DatabaseUnavailable`` (503);
+* a value the column cannot hold (SQLSTATE class 22, MariaDB's data errors) → ``UnstorableValue``
+  (422).
+
+MariaDB/MySQL errors are classified by their error number (``orig.args[0]``), never by the
+exception class the driver picked: it calls almost every server error "OperationalError".
 
 Anything else is a bug and stays what it is (a 500 with no detail).
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+import asyncmy.errors
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import exc as sa_exc
 
@@ -40,6 +46,47 @@ _DRIVER_UNAVAILABLE = (
 # connections or no resources, shutting down or starting up.
 UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "28", "3D", "53", "57P")
 
+# MariaDB/MySQL error numbers. Deadlock (1213) rolls the transaction back; a lock-wait timeout
+# (1205) only the statement, but the use case reruns in a fresh unit of work all the same (the
+# old one is rolled back on leaving). 1020: "record has changed since last read" (MariaDB's
+# snapshot isolation at REPEATABLE READ; not raised at the READ COMMITTED Bazaar uses).
+MYSQL_TRANSIENT = frozenset({1213, 1205, 1020})
+MYSQL_UNAVAILABLE = frozenset(
+    {
+        1040,  # too many connections
+        1042,
+        1043,
+        1129,
+        1130,  # host unknown, bad handshake, blocked, not allowed
+        1044,
+        1045,
+        1049,  # access denied (database, user), unknown database
+        1053,
+        1077,
+        1927,
+        1317,  # server shutdown, normal shutdown, connection killed, interrupted
+        1203,
+        1226,  # per-user connection and resource limits
+        1290,
+        1836,  # server running --read-only
+        1969,
+        3024,  # statement time limit (MariaDB max_statement_time, MySQL max_execution_time)
+        4031,  # MySQL: disconnected by the server for inactivity
+    }
+)
+# Data errors: incorrect string value (not utf8mb4), too long, out of range, truncated, bad
+# date/time or number, illegal value for the type, division by zero, invalid JSON.
+MYSQL_INVALID_DATA = frozenset({1366, 1406, 1264, 1265, 1292, 1367, 1416, 1690, 1365, 1411, 3140})
+# A CHECK constraint refused the row: MariaDB's ER_CONSTRAINT_FAILED, MySQL's 3819 (reported as
+# an OperationalError, not an IntegrityError, by the driver).
+MYSQL_CHECK_FAILED = frozenset({4025, 3819})
+_MYSQL_CLIENT_ERRORS = range(2000, 3000)  # CR_*: the client lost or never had the server
+_MYSQL_KEY = re.compile(r"for key '(?:[^'.]*\.)?(?P<key>[^']+)'")
+_MYSQL_FK = re.compile(
+    r"\(`[^`]*`\.`(?P<child>[^`]+)`, CONSTRAINT `(?P<name>[^`]+)` FOREIGN KEY .*?"
+    r"REFERENCES `(?P<parent>[^`]+)`"
+)
+
 _PG_FK = re.compile(r'on table "(?P<parent>[^"]+)" violates foreign key constraint "(?P<name>[^"]+)"')
 _PG_FK_CHILD = re.compile(r'on table "(?P<child>[^"]+)"\s*$')
 _STATEMENT_TABLE = re.compile(r"^\s*(?:DELETE\s+FROM|UPDATE|INSERT\s+INTO)\s+\"?(\w+)", re.IGNORECASE)
@@ -49,7 +96,9 @@ def translate(error: BaseException) -> BaseException | None:
     """The application or domain error ``error`` stands for, or None when it is none of them."""
     if isinstance(error, sa_exc.IntegrityError):
         return _integrity(error)
-    if isinstance(error, sa_exc.DBAPIError) and _is_transient(error):
+    if isinstance(error, sa_exc.DBAPIError) and mysql_errno(error) in MYSQL_CHECK_FAILED:
+        return Conflict("The change conflicts with existing data")  # as PostgreSQL's check_violation
+    if isinstance(error, sa_exc.DBAPIError) and (_is_transient(error) or _savepoint_gone(error)):
         return TransientConflict()
     if isinstance(error, sa_exc.DBAPIError) and _is_invalid_data(error):
         return UnstorableValue()
@@ -60,6 +109,9 @@ def translate(error: BaseException) -> BaseException | None:
 
 def _integrity(error: sa_exc.IntegrityError) -> Exception:
     message = str(error.orig)
+    errno = mysql_errno(error)
+    if errno is not None:
+        return _mysql_integrity(errno, message)
     for marker, (entity, field) in UNIQUE_CONSTRAINTS.items():
         if marker in message:
             return AlreadyExists(entity, field)
@@ -95,6 +147,30 @@ def _foreign_key(message: str, statement: str) -> Conflict:
     return _still_referenced(table, referrers or ["other rows"])
 
 
+def _mysql_integrity(errno: int, message: str) -> Exception:
+    """1062 names the key (``for key 'uq_users_email'``, MySQL 8: ``'users.uq_users_email'``);
+    1451/1452 name the child table, the constraint and the parent."""
+    key = _MYSQL_KEY.search(message)
+    if errno == 1062 and key is not None and key["key"] in UNIQUE_CONSTRAINTS:
+        return AlreadyExists(*UNIQUE_CONSTRAINTS[key["key"]])
+    found = _MYSQL_FK.search(message)
+    if errno in (1452, 1216) and found is not None:
+        child = found["child"]
+        return Conflict(f"The {ENTITIES.get(child, child)} refers to a row that does not exist")
+    if errno in (1451, 1217) and found is not None:
+        referrer = FOREIGN_KEYS.get(found["name"]) or found["child"].replace("_", " ")
+        return _still_referenced(found["parent"], [referrer])
+    return Conflict("The change conflicts with existing data")
+
+
+def mysql_errno(error: BaseException) -> int | None:
+    """The MariaDB/MySQL error number of a driver error (wrapped by SQLAlchemy or not)."""
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    if isinstance(orig, asyncmy.errors.Error) and orig.args and isinstance(orig.args[0], int):
+        return int(orig.args[0])
+    return None
+
+
 def _parent_of(constraint_name: str) -> str | None:
     for table in Base.metadata.tables.values():
         for fk in table.foreign_key_constraints:
@@ -117,14 +193,27 @@ def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
 
 
 def _is_transient(error: sa_exc.DBAPIError) -> bool:
+    errno = mysql_errno(error)
+    if errno is not None:
+        return errno in MYSQL_TRANSIENT
     return _sqlstate(error) in TRANSIENT_SQLSTATES or any(
         m in str(error.orig) for m in TRANSIENT_SQLITE_MESSAGES
     )
 
 
+def _savepoint_gone(error: sa_exc.DBAPIError) -> bool:
+    """MariaDB rolls the whole transaction back on a deadlock, savepoints included: leaving the
+    savepoint block then fails with 1305 "SAVEPOINT ... does not exist", hiding the deadlock.
+    The transaction is gone either way, so the use case reruns."""
+    return mysql_errno(error) == 1305 and "SAVEPOINT" in str(error.statement or "").upper()
+
+
 def _is_invalid_data(error: sa_exc.DBAPIError) -> bool:
     """A PostgreSQL data exception (SQLSTATE class 22: a NUL character in text, a value too
-    long or out of range): the request carried a value the column cannot hold."""
+    long or out of range) or MariaDB's: the request carried a value the column cannot hold."""
+    errno = mysql_errno(error)
+    if errno is not None:
+        return errno in MYSQL_INVALID_DATA
     state = _sqlstate(error)
     return state is not None and state.startswith("22")
 
@@ -136,6 +225,15 @@ def is_unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.PostgresError):
         return True  # the driver's own error, outside any statement: refused at connect
+    errno = mysql_errno(error)
+    if errno is not None and (
+        not isinstance(error, sa_exc.DBAPIError)  # the driver's own, at connect or ping
+        or error.statement is None
+        or error.connection_invalidated
+    ):
+        return errno not in MYSQL_TRANSIENT
+    if errno is not None:
+        return errno in MYSQL_UNAVAILABLE or errno in _MYSQL_CLIENT_ERRORS
 
     if isinstance(error, sa_exc.DBAPIError):
         if _is_transient(error):

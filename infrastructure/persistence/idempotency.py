@@ -10,21 +10,21 @@ serialises writers (BEGIN IMMEDIATE), so there too the second sees only a finish
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from application.idempotency import IdempotentRequest, KeyRecord, StoredResponse
 from infrastructure.observability.metrics import IDEMPOTENT_REPLAYS
-from infrastructure.persistence.models import IdempotencyKeyRow
+from infrastructure.persistence.models import IdempotencyKeyRow, is_mysql_family
 
 _keys = cast(Table, IdempotencyKeyRow.__table__)
 
 
-def _insert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+DUPLICATE_KEY = "Duplicate entry"  # MariaDB's ER_DUP_ENTRY (1062) message
 
 
 class SqlIdempotencyRepository:
@@ -32,15 +32,30 @@ class SqlIdempotencyRepository:
         self._session = session
 
     async def claim(self, request: IdempotentRequest, now: datetime) -> KeyRecord | None:
-        insert = _insert(self._session.get_bind().dialect.name)
-        stmt = (
-            insert(_keys)
-            .values(user_id=request.user_id, key=request.key, fingerprint=request.fingerprint, created_at=now)
-            .on_conflict_do_nothing(index_elements=[_keys.c.user_id, _keys.c.key])
-            .returning(_keys.c.user_id)
-        )
-        if (await self._session.execute(stmt)).first() is not None:
-            return None
+        values = {"user_id": request.user_id, "key": request.key, "fingerprint": request.fingerprint}
+        values["created_at"] = now
+        dialect = self._session.get_bind().dialect
+        if is_mysql_family(dialect):
+            # No ON CONFLICT, and ON DUPLICATE KEY UPDATE cannot say whether it inserted: a plain
+            # INSERT in a savepoint (InnoDB also waits on an uncommitted duplicate), and a
+            # duplicate key means the key was used before.
+            try:
+                async with self._session.begin_nested():
+                    await self._session.execute(insert(_keys).values(values))
+                return None
+            except IntegrityError as error:
+                if DUPLICATE_KEY not in str(error.orig):
+                    raise
+        else:
+            upsert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+            stmt = (
+                upsert(_keys)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=[_keys.c.user_id, _keys.c.key])
+                .returning(_keys.c.user_id)
+            )
+            if (await self._session.execute(stmt)).first() is not None:
+                return None
         row = (
             await self._session.execute(
                 select(_keys.c.fingerprint, _keys.c.status, _keys.c.body).where(

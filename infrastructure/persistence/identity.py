@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, false, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, and_, bindparam, case, delete, false, func, literal, or_, select, true, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -17,7 +17,7 @@ from application.identity.views import ProfileView, TopUserView, UserFilter, Use
 from application.pagination import PageRequest, Slice
 from domain.identity import Profile, User
 from infrastructure.observability.metrics import LOGIN_FAILURES
-from infrastructure.persistence.models import ItemRow, LoginThrottleRow, ProfileRow, UserRow
+from infrastructure.persistence.models import ItemRow, LoginThrottleRow, ProfileRow, UserRow, is_mysql_family
 from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
 
 
@@ -95,7 +95,7 @@ class SqlUserRepository:
         return await self._one(UserRow.email == email)
 
     async def get_by_login(self, login: str) -> User | None:
-        return await self._one(or_(UserRow.email == login, func.lower(UserRow.username) == login))
+        return await self._one(or_(UserRow.email == login, UserRow.username_lower == login))
 
     async def update(self, user: User) -> None:
         assert user.id is not None
@@ -121,23 +121,34 @@ class SqlLoginThrottleRepository:
         self._session = session
 
     async def count_attempt(self, key: str, now: datetime, window: timedelta) -> Attempts:
-        # INSERT ... ON CONFLICT DO UPDATE takes the key's row lock: a concurrent attempt on the
-        # same key waits for this transaction and then counts on top of it.
+        # INSERT ... ON CONFLICT DO UPDATE (MariaDB: ON DUPLICATE KEY UPDATE) takes the key's row
+        # lock: a concurrent attempt on the same key waits for this transaction and then counts
+        # on top of it.
         expired = _throttles.c.window_started_at < now - window
-        insert = _upsert_insert(self._session.get_bind().dialect.name)
-        stmt = (
-            insert(_throttles)
-            .values(key=key, window_started_at=now, attempts=1)
-            .on_conflict_do_update(
-                index_elements=[_throttles.c.key],
-                set_={
-                    "attempts": case((expired, 1), else_=_throttles.c.attempts + 1),
-                    "window_started_at": case((expired, now), else_=_throttles.c.window_started_at),
-                },
+        started = literal(now, _throttles.c.window_started_at.type)  # the column's UTC conversion
+        changes = [
+            # MariaDB assigns left to right, each seeing the ones before: attempts first, while
+            # window_started_at still holds the old window.
+            ("attempts", case((expired, 1), else_=_throttles.c.attempts + 1)),
+            ("window_started_at", case((expired, started), else_=_throttles.c.window_started_at)),
+        ]
+        dialect = self._session.get_bind().dialect
+        values = {"key": key, "window_started_at": now, "attempts": 1}
+        if is_mysql_family(dialect):
+            stmt: Any = mysql.insert(_throttles).values(values).on_duplicate_key_update(changes)
+        else:
+            insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+            stmt = (
+                insert(_throttles)
+                .values(values)
+                .on_conflict_do_update(index_elements=[_throttles.c.key], set_=dict(changes))
             )
-            .returning(_throttles.c.attempts, _throttles.c.window_started_at)
-        )
-        row = (await self._session.execute(stmt)).one()
+        columns = (_throttles.c.attempts, _throttles.c.window_started_at)
+        if dialect.insert_returning:  # MariaDB 10.5+ returns the row inserted or updated
+            row = (await self._session.execute(stmt.returning(*columns))).one()
+        else:  # MySQL: the row is locked by the upsert, so reading it back is exact
+            await self._session.execute(stmt)
+            row = (await self._session.execute(select(*columns).where(_throttles.c.key == key))).one()
         return Attempts(count=int(row.attempts), window_started_at=row.window_started_at)
 
     async def forget(self, keys: Sequence[str]) -> None:
@@ -151,10 +162,6 @@ class SqlLoginThrottleRepository:
             delete(_throttles).where(_throttles.c.window_started_at < before)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _upsert_insert(dialect: str) -> Any:
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 TOP_USERS = 10
@@ -241,9 +248,10 @@ class SqlUserQueries:
 
     async def stats(self) -> UserStatsView:
         live = _users.c.is_deleted == false()
+        # count(CASE ...) rather than count(*) FILTER (WHERE ...), which MariaDB lacks.
         stmt = select(
-            func.count().filter(live),
-            func.count().filter(live, _users.c.is_active == true()),
+            func.count(case((live, 1))),
+            func.count(case((and_(live, _users.c.is_active == true()), 1))),
         ).select_from(_users)
         items = ItemRow.__table__
         item_count = func.count(items.c.id).label("item_count")

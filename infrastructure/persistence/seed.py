@@ -6,6 +6,9 @@ anchors' data (``Item 00001``, ``tag-01``, 0-3 tags per item, ~90% active). Ever
 natural key (email, tag name, item title), and every insert is a bulk ``INSERT ... ON CONFLICT
 DO NOTHING`` (multi-row VALUES through SQLAlchemy's insertmanyvalues), so a second run adds
 nothing and says so. One transaction: an interrupted run leaves nothing half-seeded.
+
+MariaDB/MySQL have no ON CONFLICT (and INSERT IGNORE would also swallow bad values): there the
+rows whose natural key exists are left out before a plain bulk insert, in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +20,20 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, insert, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.ledger import EntryKind
-from infrastructure.persistence.models import AccountRow, EntryRow, ItemRow, TagRow, UserRow, item_tags
+from infrastructure.persistence.models import (
+    AccountRow,
+    EntryRow,
+    ItemRow,
+    TagRow,
+    UserRow,
+    is_mysql_family,
+    item_tags,
+)
 
 SEED = 20260101
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -114,6 +125,84 @@ def _insert(conn: AsyncConnection, table: Table) -> Any:
     return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
 
 
+async def _insert_new(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], *returning: Any
+) -> list[Any]:
+    """Inserts the rows whose natural key is not taken yet; returns ``returning`` of the rows
+    inserted (all of them when nothing is returned)."""
+    if not rows:
+        return []
+    if not is_mysql_family(conn.dialect):
+        stmt = _insert(conn, table).on_conflict_do_nothing()
+        if table is _tags:
+            stmt = _insert(conn, table).on_conflict_do_nothing(index_elements=["name"])
+        if not returning:
+            await conn.execute(stmt, list(rows))
+            return list(rows)
+        return list((await conn.execute(stmt.returning(*returning), list(rows))).all())
+    taken = await _taken(conn, table, rows)
+    fresh = [row for row in rows if row_key(table, row) not in taken]
+    if not fresh:
+        return []
+    if not returning:
+        await conn.execute(insert(table), fresh)
+        return fresh
+    return list((await conn.execute(insert(table).returning(*returning), fresh)).all())
+
+
+def row_key(table: Table, row: dict[str, Any]) -> tuple[Any, ...]:
+    if table is _users:
+        return (row["email"], row["username"].lower())
+    if table is _tags:
+        return (row["name"],)
+    if table is _items:
+        return (row["owner_id"], row["title"].lower())
+    if table is _accounts:
+        return (row["owner_id"], row["name"])
+    return (row["item_id"], row["tag_id"])
+
+
+async def _taken(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """The keys among ``rows`` that exist already (a user collides on email or username alone,
+    so each half counts by itself)."""
+    if table is _users:
+        emails = [r["email"] for r in rows]
+        names = [r["username"].lower() for r in rows]
+        found = await conn.execute(
+            select(_users.c.email, _users.c.username_lower).where(
+                or_(_users.c.email.in_(emails), _users.c.username_lower.in_(names))
+            )
+        )
+        taken_emails, taken_names = set(), set()
+        for email, name in found:
+            taken_emails.add(email)
+            taken_names.add(name)
+        return {
+            row_key(table, r)
+            for r in rows
+            if r["email"] in taken_emails or r["username"].lower() in taken_names
+        }
+    if table is _tags:
+        found = await conn.execute(select(_tags.c.name).where(_tags.c.name.in_([r["name"] for r in rows])))
+        return {tuple(r) for r in found}
+    if table is _items:
+        titles = {r["title"].lower() for r in rows}
+        found = await conn.execute(
+            select(_items.c.owner_id, _items.c.title_lower).where(_items.c.title_lower.in_(titles))
+        )
+        return {tuple(r) for r in found}
+    if table is _accounts:
+        owners = [r["owner_id"] for r in rows]
+        found = await conn.execute(
+            select(_accounts.c.owner_id, _accounts.c.name).where(_accounts.c.owner_id.in_(owners))
+        )
+        return {tuple(r) for r in found}
+    pairs = [(r["item_id"], r["tag_id"]) for r in rows]
+    link = tuple_(item_tags.c.item_id, item_tags.c.tag_id)
+    found = await conn.execute(select(item_tags.c.item_id, item_tags.c.tag_id).where(link.in_(pairs)))
+    return {tuple(r) for r in found}
+
+
 async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress: Progress) -> SeedResult:
     if plan.items and not plan.users:
         raise ValueError("items need at least one user")
@@ -121,8 +210,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
     async with engine.begin() as conn:
         users = user_rows(plan, password_hash)
         for done, chunk in enumerate(_chunks(users), 1):
-            stmt = _insert(conn, _users).on_conflict_do_nothing().returning(_users.c.id)
-            added["users"] += len((await conn.execute(stmt, list(chunk))).all())
+            added["users"] += len(await _insert_new(conn, _users, chunk, _users.c.id))
             progress("users", min(done * CHUNK, len(users)), len(users))
         user_ids: dict[str, int] = {}
         for chunk in _chunks([u["email"] for u in users]):
@@ -131,8 +219,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
 
         names = tag_names(plan)
         if names:
-            stmt = _insert(conn, _tags).on_conflict_do_nothing(index_elements=["name"]).returning(_tags.c.id)
-            added["tags"] = len((await conn.execute(stmt, [{"name": n} for n in names])).all())
+            added["tags"] = len(await _insert_new(conn, _tags, [{"name": n} for n in names], _tags.c.id))
         rows = await conn.execute(select(_tags.c.name, _tags.c.id).where(_tags.c.name.in_(names)))
         tag_ids = {r.name: r.id for r in rows}
         progress("tags", len(names), len(names))
@@ -147,8 +234,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
                 if owner_id is not None:  # a seed user whose username a real user already had
                     params.append({**{k: v for k, v in item.items() if k != "owner"}, "owner_id": owner_id})
             if params:
-                stmt = _insert(conn, _items).on_conflict_do_nothing().returning(_items.c.id, _items.c.title)
-                created = (await conn.execute(stmt, params)).all()
+                created = await _insert_new(conn, _items, params, _items.c.id, _items.c.title)
                 added["items"] += len(created)
                 links = [
                     {"item_id": row.id, "tag_id": tag_ids[f"tag-{t:02d}"]}
@@ -156,7 +242,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
                     for t in tags_of[row.title]
                 ]
                 if links:
-                    await conn.execute(_insert(conn, item_tags).on_conflict_do_nothing(), links)
+                    await _insert_new(conn, item_tags, links)
                     added["item_tags"] += len(links)
             links_done += sum(len(tags_of[i["title"]]) for i in chunk)
             progress("items", min(done * CHUNK, len(items)), len(items))
@@ -179,10 +265,7 @@ async def _seed_accounts(conn: AsyncConnection, owner_ids: list[int], progress: 
             {"owner_id": o, "name": "Main", "balance": amounts[o], "created_at": T0 + timedelta(days=1)}
             for o in chunk
         ]
-        stmt = (
-            _insert(conn, _accounts).on_conflict_do_nothing().returning(_accounts.c.id, _accounts.c.owner_id)
-        )
-        new = (await conn.execute(stmt, rows)).all()
+        new = await _insert_new(conn, _accounts, rows, _accounts.c.id, _accounts.c.owner_id)
         if new:
             deposits = [
                 {

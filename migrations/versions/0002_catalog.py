@@ -13,12 +13,23 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 
 revision: str = '0002'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# MariaDB/MySQL (ignored elsewhere): InnoDB, utf8mb4 with a binary no-pad collation (text compares
+# as on PostgreSQL's C collation), DATETIME(6) for UTC with microseconds. Added when MariaDB
+# became an engine; on PostgreSQL and SQLite these revisions emit what they always did.
+MYSQL = {f'{p}_{k}': v for p in ('mysql', 'mariadb') for k, v in (('engine', 'InnoDB'), ('charset', 'utf8mb4'), ('collate', 'utf8mb4_nopad_bin'))}
+UtcDateTime = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
+
+
+def _is_mysql() -> bool:
+    return op.get_bind().dialect.name in ('mysql', 'mariadb')
 
 Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
@@ -32,7 +43,8 @@ def upgrade() -> None:
     sa.Column('id', Id, nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tags')),
-    sa.UniqueConstraint('name', name=op.f('uq_tags_name'))
+    sa.UniqueConstraint('name', name=op.f('uq_tags_name')),
+    **MYSQL,
     )
     op.create_table('items',
     sa.Column('id', Id, nullable=False),
@@ -42,19 +54,26 @@ def upgrade() -> None:
     sa.Column('price', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('is_active', sa.Boolean(), server_default=sa.text('true'), nullable=False),
     sa.Column('owner_id', Id, nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime, nullable=False),
+    sa.Column('updated_at', UtcDateTime, nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_items_owner_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_items'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_items')),
+    **MYSQL,
     )
     active = sa.text('is_active')
-    op.create_index('uq_items_owner_id_title_lower', 'items', ['owner_id', sa.literal_column('lower(title)')], unique=True)
+    if _is_mysql():
+        # No expression index (revision 0004 adds the generated column and its unique index) and
+        # no partial index: the active-items indexes lead with the flag instead.
+        op.create_index('ix_items_is_active_created_at', 'items', ['is_active', 'created_at', 'id'])
+        op.create_index('ix_items_is_active_price', 'items', ['is_active', 'price', 'id'])
+    else:
+        op.create_index('uq_items_owner_id_title_lower', 'items', ['owner_id', sa.literal_column('lower(title)')], unique=True)
+        op.create_index('ix_items_active_created_at', 'items', ['created_at', 'id'], postgresql_where=active, sqlite_where=active)
+        op.create_index('ix_items_active_price', 'items', ['price', 'id'], postgresql_where=active, sqlite_where=active)
     op.create_index('ix_items_owner_id_created_at', 'items', ['owner_id', 'created_at', 'id'])
     op.create_index('ix_items_created_at', 'items', ['created_at', 'id'])
     op.create_index('ix_items_price', 'items', ['price', 'id'])
     op.create_index('ix_items_title', 'items', ['title', 'id'])
-    op.create_index('ix_items_active_created_at', 'items', ['created_at', 'id'], postgresql_where=active, sqlite_where=active)
-    op.create_index('ix_items_active_price', 'items', ['price', 'id'], postgresql_where=active, sqlite_where=active)
     if _is_postgresql():
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.create_index('ix_items_title_trgm', 'items', ['title'], postgresql_using='gin', postgresql_ops={'title': 'gin_trgm_ops'})
@@ -64,7 +83,8 @@ def upgrade() -> None:
     sa.Column('tag_id', Id, nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_tags_item_id_items'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_item_tags_tag_id_tags'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('item_id', 'tag_id', name=op.f('pk_item_tags'))
+    sa.PrimaryKeyConstraint('item_id', 'tag_id', name=op.f('pk_item_tags')),
+    **MYSQL,
     )
     op.create_index('ix_item_tags_tag_id_item_id', 'item_tags', ['tag_id', 'item_id'])
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 
 revision: str = '0003'
@@ -20,15 +21,26 @@ down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# MariaDB/MySQL (ignored elsewhere): InnoDB, utf8mb4 with a binary no-pad collation (text compares
+# as on PostgreSQL's C collation), DATETIME(6) for UTC with microseconds. Added when MariaDB
+# became an engine; on PostgreSQL and SQLite these revisions emit what they always did.
+MYSQL = {f'{p}_{k}': v for p in ('mysql', 'mariadb') for k, v in (('engine', 'InnoDB'), ('charset', 'utf8mb4'), ('collate', 'utf8mb4_nopad_bin'))}
+UtcDateTime = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
+
+
+def _is_mysql() -> bool:
+    return op.get_bind().dialect.name in ('mysql', 'mariadb')
+
 Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
     op.create_table('login_throttles',
     sa.Column('key', sa.String(length=100), nullable=False),
-    sa.Column('window_started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('window_started_at', UtcDateTime, nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttles'))
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttles')),
+    **MYSQL,
     )
     with op.batch_alter_table('login_throttles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_login_throttles_window_started_at'), ['window_started_at'], unique=False)
@@ -52,8 +64,9 @@ def downgrade() -> None:
     op.create_table('login_attempts',
     sa.Column('id', Id, nullable=False),
     sa.Column('login_key', sa.String(length=255), nullable=False),
-    sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
+    sa.Column('attempted_at', UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts')),
+    **MYSQL,
     )
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_login_attempts_login_key_attempted_at', ['login_key', 'attempted_at'], unique=False)

@@ -1,6 +1,6 @@
 """The ``backend`` fixture: every context's repository and query contract tests run the same
-assertions against the in-memory fakes, SQLite and PostgreSQL, so a fake cannot drift from the
-SQL adapters. Each backend is the real container, on fakes or on a database; a new context's
+assertions against the in-memory fakes, SQLite, PostgreSQL and MariaDB, so a fake cannot drift
+from the SQL adapters. Each backend is the real container, on fakes or on a database; a new context's
 contract tests use it as they are (its ports come from the same container)."""
 
 from __future__ import annotations
@@ -103,12 +103,13 @@ def _fake_backend() -> Backend:
     return Backend("fake", fakes.container, fakes.clock, fake=fakes.db)
 
 
-@pytest.fixture(params=["fake", "sqlite", "postgres"])
+ENGINE_FIXTURES = {"sqlite": "sqlite_db", "postgres": "pg_db", "mariadb": "mariadb_db"}
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgres", "mariadb"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     """Sync on purpose: it pulls the async engine fixtures in with ``getfixturevalue``. Tables a
     test creates (``refer_to``) are dropped by the next test's ``empty_tables``."""
     if request.param == "fake":
         return _fake_backend()
-    return _sql_backend(
-        request.param, request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "db")
-    )
+    return _sql_backend(request.param, request.getfixturevalue(ENGINE_FIXTURES[request.param]))

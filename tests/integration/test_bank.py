@@ -141,3 +141,12 @@ async def test_verify_exits_non_zero_on_a_mismatch(
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["ledger", "verify"])
     assert result.exit_code == 1
     assert f"MISMATCH account {account}: balance 1.00 but its entries sum to 100.00" in result.output
+
+
+async def test_bank_on_mariadb(
+    mariadb_db: AsyncEngine, mariadb_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcome = await run_bank(mariadb_db, workers=8, transfers=1000, seed=13)
+    assert outcome["done"] > 300 and outcome["rejected"] > 50
+    output = await asyncio.to_thread(verify_with_the_cli, mariadb_url, monkeypatch)
+    assert "every invariant holds" in output

@@ -283,7 +283,8 @@ async def test_title_search_uses_the_trigram_index(db: AsyncEngine) -> None:
     assert "Seq Scan on items" not in plan, plan
 
 
-async def test_concurrent_creation_of_the_same_new_tag(db: AsyncEngine) -> None:
+async def test_concurrent_creation_of_the_same_new_tag(server_db: AsyncEngine) -> None:
+    db = server_db
     container = build_container(db)
     uow_factory = container.core.uow()
     now = container.core.clock().now()

@@ -150,9 +150,10 @@ async def test_login_throttle_counts_per_key_in_windows(backend: Backend) -> Non
         assert (await uow.login_throttle.count_attempt("user:2", T0, window)).count == 1
 
 
-async def test_concurrent_attempts_on_one_key_are_counted_one_after_the_other(db) -> None:
-    """PostgreSQL: 20 transactions count on one key at once; each sees a distinct count."""
-    container = build_container(db)
+async def test_concurrent_attempts_on_one_key_are_counted_one_after_the_other(server_db) -> None:
+    """PostgreSQL and MariaDB: 20 transactions count on one key at once; each sees a distinct
+    count (the upsert locks the key's row)."""
+    container = build_container(server_db)
     uow_factory = container.core.uow()
 
     async def attempt() -> int:

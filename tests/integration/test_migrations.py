@@ -1,10 +1,12 @@
-"""Migration safety, on a fresh PostgreSQL database of its own (not the session's) and on SQLite:
+"""Migration safety, on fresh PostgreSQL and MariaDB databases of their own (not the session's)
+and on SQLite:
 
 * every revision upgrades and downgrades one step at a time, with rows in the tables while it
   runs (``SEEDS`` inserts into whichever known tables exist at that revision);
 * head → base → head again works with data present, and the data written after the round trip
   is readable;
-* ``alembic check`` finds no drift between the models and the migrations.
+* ``alembic check`` finds no drift between the models and the migrations;
+* on MariaDB, whose DDL commits itself, a revision failing half-way says what it left behind.
 
 Revisions are discovered from the script directory, so revisions added later are walked too;
 a context whose revision transforms data adds its rows to ``SEEDS``.
@@ -13,6 +15,7 @@ a context whose revision transforms data adds its rows to ``SEEDS``.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -27,7 +30,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from infrastructure import migrations
-from infrastructure.persistence.models import POSTGRESQL_ONLY_INDEXES, Base
+from infrastructure.migrations import PartialMigration
+from infrastructure.persistence.models import indexes_on
 from tests import conftest
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -83,7 +87,7 @@ async def seed(url: str, round_: int) -> dict[str, int]:
             for table, rows in SEEDS.items():
                 if table in tables:
                     await _insert(conn, table, [r for r in rows(round_) if set(r) <= columns[table]])
-            return {t: (await conn.scalar(text(f'SELECT count(*) FROM "{t}"'))) or 0 for t in tables}
+            return {t: (await conn.scalar(text(f"SELECT count(*) FROM {t}"))) or 0 for t in tables}
     finally:
         await engine.dispose()
 
@@ -94,6 +98,11 @@ async def index_names(url: str) -> set[str]:
         async with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 listed = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+            elif engine.dialect.name in ("mysql", "mariadb"):
+                listed = (
+                    "SELECT DISTINCT index_name FROM information_schema.statistics "
+                    "WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY'"
+                )
             else:
                 listed = "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
             found = {name for (name,) in (await conn.execute(text(listed))).all()}
@@ -103,10 +112,11 @@ async def index_names(url: str) -> set[str]:
 
 
 async def _insert(conn: AsyncConnection, table: str, rows: list[dict[str, object]]) -> None:
+    quote = conn.dialect.identifier_preparer.quote
     for row in rows:
-        names = ", ".join(f'"{c}"' for c in row)
+        names = ", ".join(quote(c) for c in row)
         values = ", ".join(f":{c}" for c in row)
-        await conn.execute(text(f'INSERT INTO "{table}" ({names}) VALUES ({values})'), row)
+        await conn.execute(text(f"INSERT INTO {quote(table)} ({names}) VALUES ({values})"), row)
 
 
 @pytest.fixture
@@ -128,8 +138,54 @@ async def fresh_pg_url(pg_url: str) -> AsyncIterator[str]:
             await admin.close()
 
 
+@pytest.fixture
+async def fresh_mariadb_url(mariadb_url: str) -> AsyncIterator[str]:
+    name = f"bazaar_migr_{uuid.uuid4().hex[:10]}"
+    await conftest.mariadb_admin(f"CREATE DATABASE `{name}`")
+    try:
+        yield conftest.mariadb_url_of(name)
+    finally:
+        await conftest.mariadb_admin(f"DROP DATABASE IF EXISTS `{name}`")
+
+
 async def test_migrations_walk_and_match_the_models_on_postgresql(fresh_pg_url: str) -> None:
     await walk_migrations(fresh_pg_url)
+
+
+async def test_migrations_walk_and_match_the_models_on_mariadb(fresh_mariadb_url: str) -> None:
+    await walk_migrations(fresh_mariadb_url)
+
+
+async def test_a_revision_failing_half_way_on_mariadb_says_what_it_left(
+    fresh_mariadb_url: str, tmp_path: Path
+) -> None:
+    """MariaDB commits each DDL statement: a revision that fails after its first statement cannot
+    be rolled back. The failure names the revision the database is at and the statements that
+    stayed, and ``alembic_version`` still names the last revision that completed."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrations.ROOT / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    head = revisions()[-1]
+    (scripts / "versions" / "9999_broken.py").write_text(
+        "from alembic import op\n"
+        "import sqlalchemy as sa\n"
+        "revision = '9999'\n"
+        f"down_revision = '{head}'\n"
+        "branch_labels = None\n"
+        "depends_on = None\n"
+        "def upgrade():\n"
+        "    op.create_table('half_done', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.execute('ALTER TABLE no_such_table ADD COLUMN x int')\n"
+        "def downgrade():\n"
+        "    pass\n"
+    )
+    cfg = config(fresh_mariadb_url)
+    cfg.set_main_option("script_location", str(scripts))
+    with pytest.raises(PartialMigration) as failed:
+        await asyncio.to_thread(command.upgrade, cfg, "head")
+    assert failed.value.revision == head
+    assert any("CREATE TABLE half_done" in s for s in failed.value.committed), failed.value.committed
+    assert "not transactional" in str(failed.value)
+    assert "half_done" in await seed(fresh_mariadb_url, 0)  # the table stayed, as reported
 
 
 # SQLite cannot reflect expression indexes (the case-insensitive username index): Alembic says
@@ -172,9 +228,8 @@ async def walk_migrations(fresh_url: str) -> None:
 
     # Every index of the models exists, expression indexes included (which autogenerate cannot
     # compare on SQLite).
-    expected = {ix.name for table in Base.metadata.tables.values() for ix in table.indexes}
-    if "sqlite" in fresh_url:
-        expected -= POSTGRESQL_ONLY_INDEXES
+    dialect = create_async_engine(fresh_url).dialect.name
+    expected = indexes_on(dialect)
     assert expected <= await index_names(fresh_url)
 
     # The models and the migrations agree (raises AutogenerateDiffsDetected on drift).

@@ -1,10 +1,12 @@
-"""The database goes away and comes back while the service runs.
+"""The database goes away and comes back while the service runs, on PostgreSQL and MariaDB.
 
-A throwaway PostgreSQL cluster (initdb into a temporary directory, on a spare port, as the
-``postgres`` OS user when running as root) is started, migrated and served; it is stopped
-(``pg_ctl stop -m immediate``, a crash as far as the service can tell) and started again. The
-shared server on port 5432 is never touched. Skipped only when initdb is not installed and CI
-is not true.
+A throwaway server is started, migrated and served; it is stopped (a crash as far as the service
+can tell) and started again, or frozen (SIGSTOP) and thawed. PostgreSQL: initdb into a temporary
+directory, on a spare port, as the ``postgres`` OS user when running as root, stopped with
+``pg_ctl stop -m immediate``. MariaDB: ``mariadb-install-db`` into a temporary directory and a
+``mariadbd`` of its own on a spare port (as the ``mysql`` OS user when root), stopped with
+SIGKILL. The shared servers on ports 5432 and 3306 are never touched. Skipped only when the
+server's binaries are not installed and CI is not true.
 """
 
 from __future__ import annotations
@@ -98,6 +100,11 @@ class Cluster:
     def stop(self) -> None:
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
+    def pids(self) -> list[int]:
+        """The postmaster (from its pid file) and its children (from /proc)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [postmaster, *_children(postmaster)]
+
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run(
@@ -116,23 +123,118 @@ class Cluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        message = "initdb/pg_ctl not installed (Debian: postgresql)"
-        if conftest.IN_CI:
-            pytest.fail(message + "; CI=true requires the outage test")
-        pytest.skip(message)
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.fail("running as root needs runuser to start PostgreSQL as the postgres user")
-    cluster = Cluster(bin_dir)
+class MariaDB:
+    """A mariadbd of its own (one process): ``start``/``stop`` (SIGKILL) at will, removed by
+    ``destroy``. Grant tables are skipped: any user connects, with no password."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="bazaar-mariadb-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.user: list[str] = []
+        if os.geteuid() == 0:  # mariadbd refuses root unless told: run it as the mysql OS user
+            account = pwd.getpwnam("mysql")
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+            self.user = ["--user=mysql"]
+
+    @property
+    def url(self) -> str:
+        return f"mysql+asyncmy://root@127.0.0.1:{self.port}/bazaar"
+
+    def init(self) -> None:
+        subprocess.run(
+            [MARIADB_INSTALL_DB, "--no-defaults", f"--datadir={self.data}", *self.user, "--skip-test-db"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        self.start()
+        subprocess.run(
+            ["mariadb", "-uroot", "-h127.0.0.1", f"-P{self.port}", "-e", "CREATE DATABASE bazaar"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                MARIADBD,
+                "--no-defaults",
+                f"--datadir={self.data}",
+                *self.user,
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                f"--socket={self.root / 'sock'}",
+                f"--pid-file={self.root / 'pid'}",
+                f"--log-error={self.root / 'log'}",
+                "--skip-grant-tables",
+                "--innodb-buffer-pool-size=32M",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, (self.root / "log").read_text()[-2000:]
+            done = subprocess.run(
+                ["mariadb", "-uroot", "-h127.0.0.1", f"-P{self.port}", "-e", "SELECT 1"], capture_output=True
+            )
+            if done.returncode == 0:
+                return
+            time.sleep(0.25)
+        raise AssertionError("mariadbd did not answer within 60 s")
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # a crash: InnoDB recovers on the next start
+        self.process.wait(timeout=30)
+        self.process = None
+
+    def pids(self) -> list[int]:
+        assert self.process is not None
+        return [self.process.pid]
+
+    def destroy(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+MARIADB_INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
+
+
+def _missing(message: str) -> None:
+    if conftest.IN_CI:
+        pytest.fail(message + "; CI=true requires the outage test")
+    pytest.skip(message)
+
+
+@pytest.fixture(params=["postgres", "mariadb"])
+def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster | MariaDB]:
+    server: Cluster | MariaDB
+    if request.param == "postgres":
+        bin_dir = _pg_bin()
+        if bin_dir is None:
+            _missing("initdb/pg_ctl not installed (Debian: postgresql)")
+        assert bin_dir is not None
+        if os.geteuid() == 0 and shutil.which("runuser") is None:
+            pytest.fail("running as root needs runuser to start PostgreSQL as the postgres user")
+        server = Cluster(bin_dir)
+    else:
+        if not (os.access(MARIADBD, os.X_OK) and os.access(MARIADB_INSTALL_DB, os.X_OK)):
+            _missing("mariadbd/mariadb-install-db not installed (Debian: mariadb-server)")
+        server = MariaDB()
     try:
-        cluster.init()
-        cluster.start()
-        yield cluster
+        server.init()
+        if isinstance(server, Cluster):
+            server.start()
+        yield server
     finally:
-        cluster.destroy()
+        server.destroy()
 
 
 async def _until(predicate, within: float) -> float:  # type: ignore[no-untyped-def]
@@ -145,7 +247,7 @@ async def _until(predicate, within: float) -> float:  # type: ignore[no-untyped-
         await asyncio.sleep(0.25)
 
 
-async def test_outage_gives_503_then_recovers_without_restart(cluster: Cluster) -> None:
+async def test_outage_gives_503_then_recovers_without_restart(cluster: Cluster | MariaDB) -> None:
     await upgrade_async(cluster.url)
     settings = conftest.test_settings(cluster.url, db_pool_timeout=3)
     container = Container(settings=settings)
@@ -203,21 +305,19 @@ async def test_outage_gives_503_then_recovers_without_restart(cluster: Cluster) 
         await container.core.engine().dispose()
 
 
-def _cluster_pids(cluster: Cluster) -> list[int]:
-    """The postmaster of this cluster (from its pid file) and its children (from /proc)."""
-    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+def _children(parent: int) -> list[int]:
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        if int(fields[1]) == postmaster:
+        if int(fields[1]) == parent:
             children.append(int(stat.parent.name))
-    return [postmaster, *children]
+    return children
 
 
-async def test_a_frozen_database_gives_503_not_a_hang(cluster: Cluster) -> None:
+async def test_a_frozen_database_gives_503_not_a_hang(cluster: Cluster | MariaDB) -> None:
     """The server stops answering without closing anything (a network partition, a stalled
     host): requests still end, with 503, within the connect and statement timeouts."""
     await upgrade_async(cluster.url)
@@ -230,7 +330,7 @@ async def test_a_frozen_database_gives_503_not_a_hang(cluster: Cluster) -> None:
             transport=httpx.ASGITransport(app=app), base_url="http://test"
         ) as client:
             assert (await client.get("/api/v1/stats/users")).status_code == 200  # a pooled connection
-            frozen = _cluster_pids(cluster)
+            frozen = cluster.pids()
             for pid in frozen:
                 os.kill(pid, signal.SIGSTOP)
             for _ in range(3):

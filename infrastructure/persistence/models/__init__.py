@@ -15,7 +15,16 @@ from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
 from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
 from infrastructure.persistence.models.ledger import AccountRow, EntryRow, TransferRow
-from infrastructure.persistence.models.types import NAMING_CONVENTION, Base, Id, Money, UtcDateTime
+from infrastructure.persistence.models.types import (
+    MYSQL_FAMILY,
+    MYSQL_TABLE_OPTIONS,
+    NAMING_CONVENTION,
+    Base,
+    Id,
+    Money,
+    UtcDateTime,
+    is_mysql_family,
+)
 
 CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency)
 
@@ -36,10 +45,26 @@ ENTITIES: dict[str, str] = _merged("ENTITIES")  # type: ignore[assignment]
 POSTGRESQL_ONLY_INDEXES: frozenset[str] = frozenset().union(
     *(getattr(m, "POSTGRESQL_ONLY_INDEXES", frozenset()) for m in CONTEXTS)
 )
+# index name → the dialects it exists on (indexes not listed exist everywhere)
+DIALECT_INDEXES: dict[str, tuple[str, ...]] = _merged("DIALECT_INDEXES")  # type: ignore[assignment]
+
+
+def indexes_on(dialect: str) -> set[str]:
+    """The names of the model's indexes that exist on ``dialect``."""
+    return {
+        str(ix.name)
+        for table in Base.metadata.tables.values()
+        for ix in table.indexes
+        if dialect in DIALECT_INDEXES.get(str(ix.name), (dialect,))
+    }
+
 
 __all__ = [
+    "DIALECT_INDEXES",
     "ENTITIES",
     "FOREIGN_KEYS",
+    "MYSQL_FAMILY",
+    "MYSQL_TABLE_OPTIONS",
     "NAMING_CONVENTION",
     "POSTGRESQL_ONLY_INDEXES",
     "UNIQUE_CONSTRAINTS",
@@ -56,5 +81,7 @@ __all__ = [
     "TransferRow",
     "UserRow",
     "UtcDateTime",
+    "indexes_on",
+    "is_mysql_family",
     "item_tags",
 ]

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from application.idempotency import KEY_MAX
-from infrastructure.persistence.models.types import Base, Id, UtcDateTime
+from infrastructure.persistence.models.types import MYSQL_TABLE_OPTIONS, Base, Id, UtcDateTime
 
 
 class IdempotencyKeyRow(Base):
@@ -23,6 +23,8 @@ class IdempotencyKeyRow(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
 
 
 UNIQUE_CONSTRAINTS: dict[str, tuple[str, str]] = {}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, func, text, true
+from sqlalchemy import Boolean, Computed, ForeignKey, Index, Integer, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.identity import AVATAR_URL_MAX, BIO_MAX, EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
-from infrastructure.persistence.models.types import Base, Id, UtcDateTime
+from infrastructure.persistence.models.types import MYSQL_TABLE_OPTIONS, Base, Id, UtcDateTime
 
 
 class UserRow(Base):
@@ -17,6 +17,12 @@ class UserRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    # Written by the database on every engine (stored generated column): what case-insensitive
+    # uniqueness and login by username compare. MariaDB has no expression indexes (nullable: MariaDB
+    # refuses NOT NULL on generated columns; it is never null).
+    username_lower: Mapped[str] = mapped_column(
+        String(USERNAME_MAX), Computed("lower(username)", persisted=True), nullable=True
+    )
     full_name: Mapped[str | None] = mapped_column(String(FULL_NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -32,8 +38,9 @@ class UserRow(Base):
     )
 
     __table_args__ = (
-        Index("uq_users_username_lower", func.lower(username), unique=True),
+        Index("uq_users_username_lower", username_lower, unique=True),
         Index("ix_users_username", username),
+        MYSQL_TABLE_OPTIONS,
     )
 
 
@@ -43,6 +50,8 @@ class ProfileRow(Base):
     user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     bio: Mapped[str | None] = mapped_column(String(BIO_MAX))
     avatar_url: Mapped[str | None] = mapped_column(String(AVATAR_URL_MAX))
+
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
 
 
 class LoginThrottleRow(Base):
@@ -55,14 +64,17 @@ class LoginThrottleRow(Base):
     window_started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer)
 
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
 
 # Unique constraints and indexes → (entity, field) for ``AlreadyExists``. Keys are matched
-# against the driver's message: PostgreSQL names the constraint, SQLite names table.column
-# (or the index, for expression indexes).
+# against the driver's message: PostgreSQL and MariaDB name the constraint or index, SQLite names
+# table.column.
 UNIQUE_CONSTRAINTS: dict[str, tuple[str, str]] = {
     "uq_users_email": ("User", "email"),
     "users.email": ("User", "email"),
     "uq_users_username_lower": ("User", "username"),
+    "users.username_lower": ("User", "username"),
 }
 # Foreign keys → what refers to the parent row, for the ``Conflict`` a RESTRICT violation becomes.
 FOREIGN_KEYS: dict[str, str] = {"fk_profiles_user_id_users": "their profile"}

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.ledger import ACCOUNT_NAME_MAX, EntryKind
-from infrastructure.persistence.models.types import Base, Id, Money, UtcDateTime
+from infrastructure.persistence.models.types import MYSQL_TABLE_OPTIONS, Base, Id, Money, UtcDateTime
 
 ENTRY_KINDS = ", ".join(f"'{kind.value}'" for kind in EntryKind)
 
@@ -28,6 +28,7 @@ class AccountRow(Base):
         UniqueConstraint("owner_id", "name"),  # also serves "accounts of owner X"
         CheckConstraint("balance >= 0", name="balance_non_negative"),
         Index("ix_accounts_created_at", "created_at", "id"),
+        MYSQL_TABLE_OPTIONS,
     )
 
 
@@ -50,6 +51,7 @@ class TransferRow(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
+        MYSQL_TABLE_OPTIONS,
     )
 
 
@@ -73,6 +75,7 @@ class EntryRow(Base):
         CheckConstraint(f"kind IN ({ENTRY_KINDS})", name="kind"),
         # An account's entries, newest first (and the verification's per-account sums).
         Index("ix_ledger_entries_account_id_created_at", "account_id", "created_at", "id"),
+        MYSQL_TABLE_OPTIONS,
     )
 
 
