@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # Proxies (IPs or CIDRs, JSON list or comma-separated) whose X-Forwarded-For is believed when
     # they are the peer: the login throttle then counts the client they name, not the proxy.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Connection limits of `bazaar serve`, per worker (interfaces/http/server.py).
+    max_header_bytes: int = Field(
+        64 * 1024, ge=1024, description="request line plus header fields, in bytes; larger → 431"
+    )
+    max_headers: int = Field(100, ge=10, description="header fields per request; more → 431")
+    header_timeout: float = Field(30, ge=1, description="seconds for a whole request head to arrive")
+    body_timeout: float = Field(60, ge=1, description="seconds for a request body to arrive after its head")
+    keepalive_timeout: int = Field(5, ge=1, description="seconds an idle keep-alive connection stays open")
+    max_connections: int = Field(1000, ge=1, description="connections served at once; beyond → 503")
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

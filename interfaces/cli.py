@@ -30,13 +30,20 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
 ) -> None:
     """Serve the API with uvicorn. SIGTERM stops it gracefully: in-flight requests finish, the
-    engine is disposed, and the process exits 0."""
+    engine is disposed, and the process exits 0. Request heads, slow clients and connections are
+    bounded per worker (MAX_HEADER_BYTES, MAX_HEADERS, HEADER_TIMEOUT, BODY_TIMEOUT,
+    KEEPALIVE_TIMEOUT, MAX_CONNECTIONS)."""
     import uvicorn
 
     from infrastructure.observability.logs import configure_logging
+    from interfaces.http.server import PROTOCOL, ConnectionLimits, install
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_renderer)
+    # Head size and timeouts live in the HTTP protocol, which each worker process builds: the
+    # limits travel to the workers through the environment.
+    limits = ConnectionLimits.from_settings(settings)
+    install(limits)
     multiproc_dir = _prepare_multiprocess_metrics(workers, reload)
     # uvicorn re-raises the SIGTERM it handled once it has shut down; ending with status 0
     # then tells a supervisor the stop was clean.
@@ -54,6 +61,13 @@ def serve(
             log_level=settings.log_level.lower(),
             server_header=False,
             proxy_headers=False,
+            http=PROTOCOL,
+            timeout_keep_alive=limits.keepalive_timeout,
+            limit_concurrency=limits.limit_concurrency,
+            # A worker importing the app on a loaded machine can take longer than uvicorn's 5 s
+            # default before it answers the supervisor's health check; killing it then only
+            # makes the start-up slower (seen with two workers on two busy cores).
+            timeout_worker_healthcheck=30,
         )
     finally:
         if multiproc_dir is not None:
