@@ -108,7 +108,8 @@ class Transfer:
     def between(cls, source: Account, target: Account, amount: Decimal, now: datetime) -> Transfer:
         """Moves ``amount`` from ``source`` to ``target`` (both loaded under lock): the domain
         rule, before anything is written. Same account or insufficient funds are refused."""
-        assert source.id is not None and target.id is not None
+        assert source.id is not None
+        assert target.id is not None
         if source.id == target.id:
             raise InvalidInput("to_account_id must differ from from_account_id", "to_account_id")
         source.withdraw(amount)

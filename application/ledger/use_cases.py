@@ -115,8 +115,6 @@ class TransferFunds:
         self, actor: Actor, cmd: TransferCommand, idempotency: Idempotency[TransferView]
     ) -> Outcome:
         amount = parse_amount(cmd.amount)
-        if cmd.from_account_id == cmd.to_account_id:
-            raise InvalidInput("to_account_id must differ from from_account_id", "to_account_id")
 
         async def work(uow: LedgerUnitOfWork) -> Outcome:
             now = self._clock.now()

@@ -19,7 +19,8 @@ class AccountView:
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
-        assert account.id is not None and account.created_at is not None, "account not stored yet"
+        assert account.id is not None
+        assert account.created_at is not None
         return cls(account.id, account.owner_id, account.name, account.balance, account.created_at)
 
 
@@ -41,7 +42,7 @@ class EntryView:
 
     @classmethod
     def of(cls, entry: Entry) -> EntryView:
-        assert entry.id is not None, "entry not stored yet"
+        assert entry.id is not None
         return cls(
             entry.id,
             entry.account_id,
@@ -64,7 +65,7 @@ class TransferView:
 
     @classmethod
     def of(cls, transfer: Transfer) -> TransferView:
-        assert transfer.id is not None, "transfer not stored yet"
+        assert transfer.id is not None
         return cls(
             transfer.id,
             transfer.from_account_id,

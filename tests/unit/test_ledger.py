@@ -4,6 +4,7 @@ negative; visibility; locks; retries; idempotency keys."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,9 +13,13 @@ from application import ledger
 from application.common import Actor
 from application.errors import TransientConflict
 from application.idempotency import Idempotency, IdempotentRequest, StoredResponse
+from application.ledger.invariants import AccountFacts, TransferLeg
+from application.ledger.invariants import report as invariant_report
+from application.ledger.views import AccountView, EntryView, TransferView
 from application.pagination import PageParams
 from domain.errors import (
     AlreadyExists,
+    BadRequest,
     Conflict,
     Forbidden,
     IdempotencyKeyInUse,
@@ -24,8 +29,10 @@ from domain.errors import (
     NotFound,
 )
 from domain.identity import User
-from domain.ledger import AMOUNT_MAX, Account, EntryKind, parse_amount
+from domain.ledger import AMOUNT_MAX, Account, Entry, EntryKind, Transfer, parse_amount
 from tests.fakes.container import Fakes
+
+T = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def present(view: object) -> StoredResponse:
@@ -320,3 +327,171 @@ async def test_a_user_with_accounts_cannot_be_hard_deleted(bank: Bank) -> None:
     with pytest.raises(Conflict) as refused:
         await bank.identity.delete_user()(root, ann.user_id, hard=True)
     assert "accounts" in refused.value.detail and ann.user_id in bank.db.state.users
+
+
+# --- the rules, pinned (messages and fields reach clients in problem bodies) -----------------------
+
+
+def test_amount_and_name_messages() -> None:
+    with pytest.raises(InvalidInput) as zero:
+        parse_amount("0")
+    assert (zero.value.detail, zero.value.field) == ("amount must be more than 0", "amount")
+    with pytest.raises(InvalidInput) as named:
+        parse_amount("abc", "total")
+    assert named.value.field == "total"
+    with pytest.raises(InvalidInput) as blank:
+        Account.open(1, " ", T)
+    assert blank.value.detail == "name must be 1-100 characters, not only blanks"
+
+
+def test_a_balance_may_reach_the_column_limit_but_not_pass_it() -> None:
+    account = Account(owner_id=1, name="Main", balance=Decimal("0.00"), id=1)
+    assert account.deposit(AMOUNT_MAX) == AMOUNT_MAX
+    with pytest.raises(InvalidInput) as over:
+        account.deposit(Decimal("0.01"))
+    assert (over.value.detail, over.value.field) == (f"the balance would exceed {AMOUNT_MAX}", "amount")
+
+
+def test_a_transfer_between_one_account_is_refused_by_the_domain() -> None:
+    account = Account(owner_id=1, name="Main", balance=Decimal("5.00"), id=3)
+    with pytest.raises(InvalidInput) as same:
+        Transfer.between(account, account, Decimal("1.00"), T)
+    assert (same.value.detail, same.value.field) == (
+        "to_account_id must differ from from_account_id",
+        "to_account_id",
+    )
+    assert account.balance == Decimal("5.00")
+    other = Account(owner_id=2, name="Main", id=4)
+    moved = Transfer.between(account, other, Decimal("1.00"), T)
+    assert moved == Transfer(3, 4, Decimal("1.00"), T)
+
+
+def test_views_copy_every_field() -> None:
+    entry = Entry(
+        7, EntryKind.TRANSFER_IN, Decimal("2.00"), Decimal("9.00"), T, transfer_id=5, order_id=6, id=8
+    )
+    assert EntryView.of(entry) == EntryView(
+        8, 7, EntryKind.TRANSFER_IN, Decimal("2.00"), Decimal("9.00"), 5, 6, T
+    )
+    assert TransferView.of(Transfer(1, 2, Decimal("3.00"), T, id=9)) == TransferView(
+        9, 1, 2, Decimal("3.00"), T
+    )
+    account = Account(owner_id=4, name="A", balance=Decimal("1.00"), id=2, created_at=T)
+    assert AccountView.of(account) == AccountView(2, 4, "A", Decimal("1.00"), T)
+
+
+async def test_refusals_name_what_was_refused(bank: Bank) -> None:
+    ann, bob, root = bank.user("ann"), bank.user("bob"), bank.user("root", superuser=True)
+    source, target = await bank.account(ann, funds="1.00"), await bank.account(bob)
+    with pytest.raises(NotFound) as unknown:
+        await bank.ledger.deposit()(root, 4242, ledger.DepositCommand("1"), PLAIN)
+    assert unknown.value.detail == "Account 4242 not found"
+    with pytest.raises(InvalidInput) as no_target:
+        await bank.transfer(ann, source, 4343, "1")
+    assert no_target.value.detail == "to_account_id 4343 is not an existing account"
+    with pytest.raises(InvalidInput) as same:
+        await bank.transfer(ann, source, source, "1")
+    assert same.value.detail == "to_account_id must differ from from_account_id"
+    with pytest.raises(NotFound) as hidden:
+        await bank.ledger.list_entries()(bob, source, PageParams("-created_at"))
+    assert hidden.value.detail == f"Account {source} not found"
+    bank.db.state.idempotency_keys[(ann.user_id, "busy")] = ("f1", None, bank.clock.now())
+    with pytest.raises(IdempotencyKeyInUse) as busy:
+        await bank.transfer(ann, source, target, "1", keyed(ann, "busy"))
+    assert busy.value.detail == "A request with this Idempotency-Key is still being processed"
+    await bank.transfer(ann, source, target, "0.50", keyed(ann, "k"))
+    with pytest.raises(IdempotencyKeyReused) as reused:
+        await bank.transfer(ann, source, target, "0.50", keyed(ann, "k", "other"))
+    assert reused.value.detail == "This Idempotency-Key was used with a different request"
+
+
+async def test_what_a_transfer_stores_carries_its_time(bank: Bank) -> None:
+    ann, bob = bank.user("ann"), bank.user("bob")
+    source, target = await bank.account(ann, funds="3.00"), await bank.account(bob)
+    await bank.transfer(ann, source, target, "1", keyed(ann, "timed"))
+    (transfer,) = bank.db.state.transfers.values()
+    legs = [e for e in bank.db.state.entries.values() if e.transfer_id == transfer.id]
+    assert transfer.created_at is not None and {e.created_at for e in legs} == {transfer.created_at}
+    assert bank.db.state.idempotency_keys[(ann.user_id, "timed")][2] == transfer.created_at
+
+
+def after(cursor: str | None) -> PageParams:
+    return PageParams("created_at", limit=1, cursor=cursor)
+
+
+async def test_cursors_belong_to_their_list(bank: Bank) -> None:
+    ann, bob, root = bank.user("ann"), bank.user("bob"), bank.user("root", superuser=True)
+    for name in ("A", "B"):
+        await bank.account(ann, name, funds="5.00")
+        await bank.account(bob, name, funds="5.00")
+    first = await bank.ledger.list_accounts()(root, ann.user_id, PageParams("created_at", limit=1))
+    assert first.next_cursor is not None
+    second = await bank.ledger.list_accounts()(root, ann.user_id, after(first.next_cursor))
+    assert [v.name for v in first.items + second.items] == ["A", "B"] and second.next_cursor is None
+    with pytest.raises(BadRequest):  # issued for ann's accounts, not bob's
+        await bank.ledger.list_accounts()(
+            root, bob.user_id, PageParams("created_at", limit=1, cursor=first.next_cursor)
+        )
+    with pytest.raises(BadRequest):  # nor for an account's entries
+        await bank.ledger.list_entries()(root, 1, after(first.next_cursor))
+    a, b = next(iter(bank.db.state.accounts)), list(bank.db.state.accounts)[1]
+    await bank.transfer(root, a, b, "1")
+    entries = await bank.ledger.list_entries()(root, a, PageParams("created_at", limit=1))
+    assert entries.next_cursor is not None
+    with pytest.raises(BadRequest):  # issued for another account's entries
+        await bank.ledger.list_entries()(
+            root, b, PageParams("created_at", limit=1, cursor=entries.next_cursor)
+        )
+    rest = await bank.ledger.list_entries()(
+        root, a, PageParams("created_at", limit=1, cursor=entries.next_cursor)
+    )
+    assert rest.items and rest.items[0].kind == EntryKind.TRANSFER_OUT
+
+
+# --- invariants -------------------------------------------------------------------------------------------
+
+
+def facts(account_id: int, balance: str, total: str, last: str | None) -> AccountFacts:
+    return AccountFacts(
+        account_id, Decimal(balance), Decimal(total), Decimal(last) if last is not None else None
+    )
+
+
+def test_the_invariants_accept_a_consistent_ledger() -> None:
+    legs = [
+        TransferLeg(1, Decimal("2.00"), 10, 11, "transfer_out", 10, Decimal("2.00")),
+        TransferLeg(1, Decimal("2.00"), 10, 11, "transfer_in", 11, Decimal("2.00")),
+        TransferLeg(2, Decimal("1.00"), 11, 10, "transfer_in", 10, Decimal("1.00")),
+        TransferLeg(2, Decimal("1.00"), 11, 10, "transfer_out", 11, Decimal("1.00")),
+    ]
+    accounts = [
+        facts(10, "0.00", "0.00", "0.00"),
+        facts(11, "0.50", "0.50", "0.50"),
+        facts(12, "0.00", "0.00", None),
+    ]
+    report = invariant_report(accounts, 7, Decimal("0.50"), legs)
+    assert report.problems == [] and report.ok
+    assert (report.accounts, report.entries, report.transfers) == (3, 7, 2)
+    empty = invariant_report([], 0, Decimal("0.00"), [])
+    assert str(empty.total_balance) == "0.00" and empty.ok
+
+
+def test_the_invariants_name_every_broken_rule() -> None:
+    accounts = [
+        facts(1, "-1.00", "-1.00", "-1.00"),
+        facts(2, "5.00", "4.00", "3.00"),
+        facts(3, "1.00", "1.00", None),
+    ]
+    legs = [
+        TransferLeg(7, Decimal("2.00"), 1, 2, None, None, None),
+        TransferLeg(8, Decimal("2.00"), 1, 2, "transfer_out", 1, Decimal("2.00")),
+    ]
+    assert invariant_report(accounts, 4, Decimal("4.00"), legs).problems == [
+        "account 1: negative balance -1.00",
+        "account 2: balance 5.00 but its entries sum to 4.00",
+        "account 2: balance 5.00 but its last entry says 3.00",
+        "account 3: balance 1.00 but its last entry says 0.00",
+        "total of balances 5.00 differs from total deposits 4.00",
+        "transfer 7: its entries [] do not match it",
+        "transfer 8: its entries [('transfer_out', 1, Decimal('2.00'))] do not match it",
+    ]
