@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
@@ -17,11 +17,17 @@ from infrastructure.container import Container
 from infrastructure.observability import metrics
 from infrastructure.observability.logs import configure_logging, get_logger
 from infrastructure.settings import Settings
-from interfaces.http.api import API_PREFIX, operation_id
+from interfaces.http.api import API_PREFIX, TOKEN_URL, operation_id
 from interfaces.http.docs import install_docs
-from interfaces.http.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from interfaces.http.middleware import (
+    BodyLimitMiddleware,
+    HeadMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from interfaces.http.observability import RequestLogMiddleware
 from interfaces.http.problems import declare_problem_responses, install_problem_handlers
+from interfaces.http.query import single_valued_query
 from interfaces.http.routers import ROUTES, WIRED_MODULES
 
 log = get_logger("bazaar.app")
@@ -51,6 +57,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         docs_url=None,  # served from local assets by install_docs
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # No redirect from "/items/" to "/items": its Location would be built from the client's
+        # Host header. A path with a trailing slash is a 404 like any other unknown path.
+        redirect_slashes=False,
+        dependencies=[Depends(single_valued_query)],  # ?q=a&q=b is a 422, not the last value
     )
     app.state.container = container
     app.state.settings = settings
@@ -64,7 +74,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(routes.router, prefix=routes.prefix)
 
     # Outermost last: request id wraps everything so even a 413 carries it; security headers
-    # and CORS wrap the request log, which answers unhandled errors with the 500 problem.
+    # and CORS wrap the request log, which answers unhandled errors with the 500 problem. HEAD
+    # runs as GET innermost, so the request log still records HEAD (and the matched route).
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware, pool=lambda: container.core.engine().pool)
     if settings.cors_origins:
@@ -75,7 +87,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, no_store_paths=(TOKEN_URL,))
     app.add_middleware(RequestIdMiddleware)
     return app
 
@@ -85,10 +97,31 @@ def _declare_problems_in_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = declare_problem_responses(generate(), API_PREFIX)
+            app.openapi_schema = declare_problem_responses(_integer_bounds(generate()), API_PREFIX)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_NUMERIC_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
+
+
+def _integer_bounds(node: Any) -> Any:
+    """FastAPI passes the document through its own models, whose numeric keywords are floats:
+    ``minimum: 1`` comes out as ``1.0`` and an id's bound ``exclusiveMaximum: 2**63`` as
+    ``9.223372036854776e+18``, which a generator reading JSON numbers exactly takes for 2**63
+    plus change. A whole float goes back to the integer it was (exact: every bound Bazaar
+    declares is exact as a double)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _NUMERIC_KEYWORDS and isinstance(value, float) and value.is_integer():
+                node[key] = int(value)
+            else:
+                _integer_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integer_bounds(value)
+    return node
 
 
 def app_from_env() -> FastAPI:

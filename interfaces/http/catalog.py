@@ -8,16 +8,19 @@ from typing import Annotated, Any
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import StringConstraints
 
 from application import catalog
 from application.catalog.views import ItemView
 from application.pagination import PageParams
+from domain.catalog import PRICE_PATTERN
 from infrastructure.container import Container
 from interfaces.http.auth import CurrentActor
 from interfaces.http.di import Provide
 from interfaces.http.paging import page_params
 from interfaces.http.problems import problem_responses
 from interfaces.http.schemas.catalog import (
+    TAG_NAME_PATTERN,
     BatchIn,
     BatchOut,
     ItemIn,
@@ -28,7 +31,7 @@ from interfaces.http.schemas.catalog import (
     TagOut,
     TransferIn,
 )
-from interfaces.http.schemas.common import MAX_ID, IdPath, PageOut, QueryText, page_out, patch_command
+from interfaces.http.schemas.common import ID_BOUND, IdPath, PageOut, QueryText, page_out, patch_command
 
 router = APIRouter()
 C = Container.catalog
@@ -39,7 +42,10 @@ TagPage = Annotated[PageParams, Depends(page_params(catalog.TAG_SORTS, "name"))]
 IfMatch = Annotated[
     str | None, Header(max_length=1000, description="ETag of the version being changed (412 if stale)")
 ]
-MoneyQuery = Annotated[str | None, Query(max_length=40, description="Decimal, at most two places")]
+MoneyQuery = Annotated[
+    str | None, Query(max_length=40, pattern=PRICE_PATTERN, description="Decimal, at most two places")
+]
+TagFilter = Annotated[str, StringConstraints(pattern=TAG_NAME_PATTERN)]
 
 
 def _item(view: ItemView, response: Response) -> ItemOut:
@@ -83,9 +89,9 @@ async def list_items(
     min_price: MoneyQuery = None,
     max_price: MoneyQuery = None,
     tag: Annotated[
-        list[str], Query(max_length=catalog.MAX_TAG_FILTERS, description="Items carrying all of these")
+        list[TagFilter], Query(max_length=catalog.MAX_TAG_FILTERS, description="Items carrying all of these")
     ] = [],  # noqa: B006 - FastAPI copies the default
-    owner_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    owner_id: Annotated[int | None, Query(ge=1, lt=ID_BOUND)] = None,
     is_active: bool = True,
     page: ItemPage,
     list_items: catalog.ListItems = Depends(Provide[C.list_items]),
@@ -114,7 +120,7 @@ async def batch_create_items(
 
 
 @router.get(
-    "/items/{item_id}",
+    "/items/{item_id:int}",
     name="items-read",
     response_model=ItemOut,
     tags=["items"],
@@ -128,7 +134,7 @@ async def read_item(
 
 
 @router.put(
-    "/items/{item_id}",
+    "/items/{item_id:int}",
     name="items-replace",
     response_model=ItemOut,
     tags=["items"],
@@ -148,7 +154,7 @@ async def replace_item(
 
 
 @router.patch(
-    "/items/{item_id}",
+    "/items/{item_id:int}",
     name="items-patch",
     response_model=ItemOut,
     tags=["items"],
@@ -168,7 +174,7 @@ async def patch_item(
 
 
 @router.delete(
-    "/items/{item_id}",
+    "/items/{item_id:int}",
     name="items-delete",
     status_code=204,
     tags=["items"],
@@ -187,7 +193,7 @@ async def delete_item(
 
 
 @router.post(
-    "/items/{item_id}/transfer",
+    "/items/{item_id:int}/transfer",
     name="items-transfer",
     response_model=ItemOut,
     tags=["items"],
@@ -206,7 +212,7 @@ async def transfer_item(
 
 
 @router.get(
-    "/users/{user_id}/items",
+    "/users/{user_id:int}/items",
     name="users-list-items",
     response_model=PageOut[ItemOut],
     tags=["users"],

@@ -119,7 +119,7 @@ async def replace_profile(
     actor: CurrentActor,
     replace: identity.ReplaceProfile = Depends(Provide[C.replace_profile]),
 ) -> UserPrivateOut:
-    profile = Profile(bio=body.bio, avatar_url=str(body.avatar_url) if body.avatar_url else None)
+    profile = Profile(bio=body.bio, avatar_url=body.avatar_url)
     return UserPrivateOut.model_validate(await replace(actor, profile))
 
 
@@ -175,7 +175,7 @@ async def activate_users(
 
 
 @router.get(
-    "/users/{user_id}",
+    "/users/{user_id:int}",
     name="users-read",
     response_model=UserPublicOut,
     tags=["users"],
@@ -189,7 +189,7 @@ async def read_user(
 
 
 @router.patch(
-    "/users/{user_id}",
+    "/users/{user_id:int}",
     name="users-update",
     response_model=UserPrivateOut,
     tags=["users"],
@@ -206,7 +206,7 @@ async def update_user(
 
 
 @router.delete(
-    "/users/{user_id}",
+    "/users/{user_id:int}",
     name="users-delete",
     status_code=204,
     tags=["users"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Collection
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -96,19 +97,27 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 HTML_CSP = "frame-ancestors 'none'"
 _SECURITY_RAW = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 _API_CSP_RAW, _HTML_CSP_RAW = API_CSP.encode(), HTML_CSP.encode()
+_NO_STORE_RAW = (b"cache-control", b"no-store")
 
 
 class SecurityHeadersMiddleware:
     """Adds the security headers to every response, errors included. (The ``Server`` banner is
-    switched off in ``bazaar serve``: uvicorn adds it after the application.)"""
+    switched off in ``bazaar serve``: uvicorn adds it after the application.)
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``Cache-Control: no-store`` goes on every answer to a request that carried an
+    ``Authorization`` header (it may hold private data, and shared caches must not keep it) and
+    on every answer under ``no_store_paths`` (the token endpoint: credentials go in, a token
+    comes out), unless the route set a ``Cache-Control`` of its own."""
+
+    def __init__(self, app: ASGIApp, no_store_paths: Collection[str] = ()) -> None:
         self.app = app
+        self.no_store_paths = frozenset(no_store_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        no_store = scope["path"] in self.no_store_paths or header(scope, b"authorization") is not None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -119,7 +128,40 @@ class SecurityHeadersMiddleware:
                 if b"content-security-policy" not in present:
                     html = present.get(b"content-type", b"").startswith(b"text/html")
                     raw.append((b"content-security-policy", _HTML_CSP_RAW if html else _API_CSP_RAW))
+                if no_store and b"cache-control" not in present:
+                    raw.append(_NO_STORE_RAW)
                 message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadMiddleware:
+    """Answers ``HEAD`` wherever ``GET`` is served, exactly as ``GET`` would (status and headers,
+    ``Content-Length`` and ``ETag`` included) but without the body (RFC 9110 9.3.2). Starlette's
+    ``Route`` adds HEAD to GET routes; FastAPI's ``APIRoute`` does not, so without this every
+    HEAD would be a 405. The OpenAPI document keeps listing GET operations only (HEAD is implied).
+
+    The request goes on as a GET in a copy of the scope: the server reads ``scope["method"]`` to
+    know that the response has no body, so the original scope keeps saying HEAD. What routing
+    adds to the copy (the matched route, for the request log and metrics) is copied back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        as_get = {**scope, "method": "GET"}
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await send(message)
+            elif not message.get("more_body", False):  # the last body message (or a pathsend)
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        try:
+            await self.app(as_get, receive, send_without_body)
+        finally:
+            scope.update((key, value) for key, value in as_get.items() if key != "method")

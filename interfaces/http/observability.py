@@ -32,13 +32,15 @@ router = APIRouter(tags=["operations"])
 
 def _full_paths(app: Any) -> dict[int, str]:
     """``id`` of each route object → its full path template, prefixes of included routers
-    included (FastAPI 0.16x keeps included routers nested, so ``route.path`` lacks them)."""
+    included (FastAPI 0.16x keeps included routers nested, so ``route.path`` lacks them), without
+    convertors (``{item_id}``, not ``{item_id:int}``), as the OpenAPI document writes it."""
     paths = {id(r.app): f"{r.path}/{{path}}" for r in app.routes if isinstance(r, Mount)}  # static files
     iterate = getattr(fastapi.routing, "iter_route_contexts", None)
-    if iterate is None:
-        paths.update({id(r): r.path for r in app.routes if isinstance(getattr(r, "path", None), str)})
-    else:
-        paths.update({id(c.original_route): c.path for c in iterate(app.routes) if isinstance(c.path, str)})
+    routes = app.routes if iterate is None else iterate(app.routes)
+    for route in routes:
+        template = getattr(route, "path_format", None) or getattr(route, "path", None)
+        if isinstance(template, str):
+            paths.setdefault(id(getattr(route, "original_route", route)), template)
     return paths
 
 

@@ -15,9 +15,20 @@ from application.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Rows to skip (not with cursor)")]
+# Cursors are URL-safe base64 without padding (application.pagination.CursorCodec).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 Cursor = Annotated[
     str | None,
-    Query(min_length=1, max_length=1000, description="`next_cursor` of the previous page"),
+    Query(
+        min_length=1,
+        max_length=1000,
+        pattern=CURSOR_PATTERN,
+        description=(
+            "`next_cursor` of the previous page of this same list (same `sort` and filters), not "
+            "combined with `offset`. A cursor the service did not issue for this list (forged, "
+            "tampered, or from another sort, filter or list) is a 400 `bad-request`."
+        ),
+    ),
 ]
 
 

@@ -18,11 +18,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from starlette._utils import get_route_path  # what the router matches routes against
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Mount
 from starlette.types import Scope
 
 from application.errors import ApplicationError, DatabaseUnavailable, TransientConflict, UnstorableValue
 from domain import errors
+from interfaces.http.schemas.common import MAX_LISTED_ERRORS
 
 log = logging.getLogger("bazaar.errors")
 
@@ -94,15 +98,18 @@ def problem(
     return JSONResponse(body, status_code=status, headers=all_headers, media_type=PROBLEM_JSON)
 
 
-def _validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
-    return [
+def _validation_errors(raw: Sequence[Any]) -> dict[str, Any]:
+    """``errors`` (the first ``MAX_LISTED_ERRORS``) and ``error_count`` (all of them): a body with
+    60,000 unknown keys answers 50 errors and the count, not 60,000 errors (megabytes)."""
+    listed = [
         {
             "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
             "msg": str(e.get("msg", "")),
             "type": str(e.get("type", "")),
         }
-        for e in raw
+        for e in raw[:MAX_LISTED_ERRORS]
     ]
+    return {"errors": listed, "error_count": len(raw)}
 
 
 def _domain_extra(exc: errors.DomainError, loc_prefix: Sequence[str | int] = ("body",)) -> dict[str, Any]:
@@ -111,7 +118,7 @@ def _domain_extra(exc: errors.DomainError, loc_prefix: Sequence[str | int] = ("b
         extra["field"] = exc.field
     if isinstance(exc, errors.InvalidInput):
         loc = [*loc_prefix, exc.field] if exc.field else list(loc_prefix)
-        extra["errors"] = [{"loc": loc, "msg": exc.detail, "type": "value_error"}]
+        extra.update(_validation_errors([{"loc": loc, "msg": exc.detail, "type": "value_error"}]))
     extra.update(getattr(exc, "problem_extra", {}))
     return extra
 
@@ -145,20 +152,48 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, status, exc.detail, slug=slug, headers=headers, **_domain_extra(exc))
 
 
+# The order methods are listed in ``Allow``.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route serves at ``path`` (HEAD wherever GET is: the HEAD middleware
+    answers it), for the ``Allow`` header of a 405. The router stops at the first route whose
+    path matches, so the 405 it raises names only that route's methods."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        regex = getattr(context, "path_regex", None)
+        if regex is None or not regex.match(path):
+            continue
+        if isinstance(route, Mount):  # the static docs assets
+            methods.update(("GET", "HEAD"))
+        else:
+            methods.update(getattr(context, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No such resource"
-    return problem(request, exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = allowed_methods(request.app, get_route_path(request.scope))
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return problem(request, exc.status_code, detail, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    found = _validation_errors(exc.errors())
-    if any(e["type"] == "json_invalid" for e in found):
-        return problem(request, 400, "The request body is not valid JSON", errors=found)
-    return problem(request, 422, "The request is not valid", errors=found)
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem(request, 400, "The request body is not valid JSON", **_validation_errors(raw))
+    return problem(request, 422, "The request is not valid", **_validation_errors(raw))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -185,7 +220,7 @@ async def _application_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(getattr(request.app.state.settings, "retry_after_seconds", 5))
     elif isinstance(exc, UnstorableValue):
         log.warning("database refused a value from %s %s: %s", request.method, request.url.path, first_line)
-        extra["errors"] = []
+        extra.update(_validation_errors([]))
     return problem(request, status, exc.detail, slug=slug, headers=headers, **extra)
 
 

@@ -19,6 +19,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from application.catalog import MAX_BATCH
 from application.catalog.views import BatchView
@@ -27,12 +28,22 @@ from domain.catalog import (
     PRICE_INTEGER_DIGITS,
     PRICE_PATTERN,
     TAG_MAX,
+    TAGS_PER_ITEM,
     TITLE_MAX,
     parse_price,
 )
 from domain.errors import InvalidInput
 from interfaces.http.problems import problem_body
-from interfaces.http.schemas.common import Id, InputModel, OutputModel, ProblemOut, Timestamp
+from interfaces.http.schemas.common import (
+    NO_NUL,
+    NOT_BLANK,
+    Id,
+    InputModel,
+    OutputModel,
+    ProblemOut,
+    Timestamp,
+    omitted,
+)
 
 
 def _money_in(value: object) -> Decimal:
@@ -66,11 +77,13 @@ MoneyOut = Annotated[
         {"type": "string", "pattern": rf"^\d{{1,{PRICE_INTEGER_DIGITS}}}\.\d{{2}}$", "examples": ["19.90"]}
     ),
 ]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
-Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
-TagName = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX)]
-# At most 20 distinct tags (the domain checks after lower-casing and de-duplication).
-TagList = Annotated[list[TagName], Field(max_length=100)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=NOT_BLANK)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX, pattern=NO_NUL)]
+# A tag as a client may write it: the domain lower-cases it to ``[a-z0-9-]{1,50}``.
+TAG_NAME_PATTERN = rf"^[A-Za-z0-9-]{{1,{TAG_MAX}}}$"
+TagName = Annotated[str, StringConstraints(pattern=TAG_NAME_PATTERN)]
+# At most 20 per item (so at most 20 distinct ones once the domain has lower-cased them).
+TagList = Annotated[list[TagName], Field(max_length=TAGS_PER_ITEM)]
 
 
 class ItemIn(InputModel):
@@ -94,11 +107,12 @@ class ItemPutIn(InputModel):
 class ItemPatchIn(InputModel):
     """Omitted fields stay as they are; ``tags`` replaces the whole set when given."""
 
-    title: Title | None = None
+    # May be omitted, not null: ``SkipJsonSchema[None]`` and ``omitted()`` keep null out of OpenAPI.
+    title: Title | SkipJsonSchema[None] = omitted()
     description: Description | None = None
-    price: MoneyIn | None = None
-    is_active: bool | None = None
-    tags: TagList | None = None
+    price: MoneyIn | SkipJsonSchema[None] = omitted()
+    is_active: bool | SkipJsonSchema[None] = omitted()
+    tags: TagList | SkipJsonSchema[None] = omitted()
 
     @field_validator("title", "price", "is_active", "tags", mode="before")
     @classmethod

@@ -10,9 +10,11 @@ from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    StringConstraints,
     WithJsonSchema,
     field_validator,
 )
@@ -23,8 +25,21 @@ T = TypeVar("T")
 
 MAX_ID = 2**63 - 1
 # A positive id that fits a BIGINT: anything larger is a 422, never a driver overflow (500).
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Written as "less than 2**63" (``exclusiveMaximum``): 2**63 is exact as a double, while
+# 2**63 - 1 is not (it rounds up to 2**63), so clients and validators that read JSON numbers as
+# doubles would take ``maximum: 9223372036854775807`` to admit 9223372036854775999.
+ID_BOUND = MAX_ID + 1
+IdPath = Annotated[int, Path(ge=1, lt=ID_BOUND)]
+
+
+def _whole_number(value: object) -> object:
+    # JSON Schema's "integer" admits 7.0 (a number with no fraction): so does the server, while
+    # strict validation still refuses "7", true and 7.5.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An id in a body (strict models): a JSON integer, or a whole number written with a fraction.
+Id = Annotated[int, Field(ge=1, lt=ID_BOUND), BeforeValidator(_whole_number)]
 # ISO 8601 with an explicit UTC offset ("+00:00"), not pydantic's "Z".
 Timestamp = Annotated[
     datetime,
@@ -41,15 +56,41 @@ def storable(value: str) -> str:
     return value
 
 
+# What the OpenAPI document says of free text: no NUL anywhere (``storable`` refuses it). (Lone
+# surrogates are refused too, but no JSON Schema pattern can name them: a schema-valid JSON text
+# never holds one, only a ``\udc00`` escape does.) Patterns are written so that ECMA-262 (the
+# schema's dialect), Rust's regex (pydantic's) and Python's re read them alike: ASCII escapes only.
+NO_NUL = r"^[^\x00]*$"
+# Python's ``str.isspace()`` characters (what ``str.strip()`` removes), spelled out, since ``\s``
+# means something else in each dialect.
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# No NUL, and at least one character that is not blank (a title of blanks is refused).
+NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+
+# Text in a body or a query parameter: no NUL (the schema says so) and storable.
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 # Free text in a query parameter (search terms).
-QueryText = Annotated[str, AfterValidator(storable)]
+QueryText = Annotated[str, StringConstraints(pattern=NO_NUL), AfterValidator(storable)]
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omitted() -> Any:
+    """The default of a PATCH field that may be omitted but not sent as null: ``None`` when the
+    field is left out, and no ``default: null`` in the OpenAPI document (null is refused). The
+    annotation says ``X | SkipJsonSchema[None]`` so the schema shows ``X`` alone."""
+    return Field(default=None, json_schema_extra=_without_default)
 
 
 class InputModel(BaseModel):
     """Request bodies: unknown fields are a 422, so nothing can be mass-assigned; every string
-    in them (lists of strings too) must be text a database can store."""
+    in them (lists of strings too) must be text a database can store. Strict: a JSON value of
+    another type than the schema says (``0`` for a boolean, ``"5"`` for an id) is a 422, never
+    coerced, so the server accepts exactly what the OpenAPI document admits."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -85,8 +126,21 @@ class ProblemOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# A validation problem lists at most this many errors (the first ones) and counts them all.
+MAX_LISTED_ERRORS = 50
+
+
 class ValidationProblemOut(ProblemOut):
-    errors: list[ValidationErrorItem] = Field(default_factory=list)
+    errors: list[ValidationErrorItem] = Field(
+        default_factory=list,
+        max_length=MAX_LISTED_ERRORS,
+        description=f"The first {MAX_LISTED_ERRORS} validation errors",
+    )
+    error_count: int = Field(
+        default=0,
+        ge=0,
+        description=f"How many errors the request had (`errors` lists at most {MAX_LISTED_ERRORS})",
+    )
 
 
 class PageOut(BaseModel, Generic[T]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import email_validator
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -11,9 +12,12 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
-    UrlConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from application.identity import MAX_BULK_ACTIVATE
 from domain.identity import (
@@ -25,7 +29,7 @@ from domain.identity import (
     PASSWORD_MIN,
     USERNAME_PATTERN,
 )
-from interfaces.http.schemas.common import Id, InputModel, OutputModel, Timestamp
+from interfaces.http.schemas.common import NO_NUL, Id, InputModel, OutputModel, Timestamp, omitted
 
 
 def _stored_email_fits(email: str) -> str:
@@ -35,18 +39,41 @@ def _stored_email_fits(email: str) -> str:
     return email
 
 
-def _stored_url_fits(url: AnyHttpUrl) -> AnyHttpUrl:
-    # Normalisation can lengthen a URL (IDNA host, a trailing "/"): check what is stored.
-    if len(str(url)) > AVATAR_URL_MAX:
-        raise ValueError(f"URL must be at most {AVATAR_URL_MAX} characters once normalised")
-    return url
+# The OpenAPI ``format: email`` admits addresses on special-use domains (RFC 6761: ``x@y.test``,
+# ``.invalid``, ``.localhost``, ``.arpa``...), which email-validator refuses by default as "not
+# globally deliverable". Bazaar never sends mail to an address, so such an address is as good as
+# any other: the service accepts what its schema admits. email-validator has no option for this
+# (``test_environment`` frees ``.test`` only); it reads this module-level list on every call.
+email_validator.SPECIAL_USE_DOMAIN_NAMES.clear()
+
+_HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+
+
+def _http_url(text: str) -> str:
+    """An http(s) URL, kept as the client wrote it: pydantic's normalised form (IDNA host, a
+    trailing "/") may be longer than the text the schema's ``maxLength`` was checked on."""
+    try:
+        _HTTP_URL.validate_python(text)
+    except ValidationError as error:
+        raise ValueError(f"must be an http(s) URL: {error.errors()[0]['msg']}") from None
+    return text
 
 
 Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
-Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-FullName = Annotated[str, StringConstraints(max_length=FULL_NAME_MAX)]
-Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX), AfterValidator(_stored_email_fits)]
-AvatarUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=AVATAR_URL_MAX), AfterValidator(_stored_url_fits)]
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, pattern=NO_NUL)]
+FullName = Annotated[str, StringConstraints(max_length=FULL_NAME_MAX, pattern=NO_NUL)]
+# RFC 5321 caps an address at 254 characters and email-validator refuses longer ones, below the
+# column's EMAIL_MAX: the schema says the smaller limit.
+EMAIL_ADDRESS_MAX = min(EMAIL_MAX, 254)
+Email = Annotated[
+    EmailStr, StringConstraints(max_length=EMAIL_ADDRESS_MAX), AfterValidator(_stored_email_fits)
+]
+AvatarUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=AVATAR_URL_MAX),
+    AfterValidator(_http_url),
+    WithJsonSchema({"type": "string", "format": "uri", "minLength": 1, "maxLength": AVATAR_URL_MAX}),
+]
 
 
 class LoginForm(BaseModel):
@@ -71,11 +98,12 @@ class SignUpIn(InputModel):
 class UserPatchIn(InputModel):
     """Omitted fields stay as they are; email or password changes need ``current_password``."""
 
-    email: Email | None = None
-    username: Username | None = None
+    # May be omitted, not null: ``SkipJsonSchema[None]`` and ``omitted()`` keep null out of OpenAPI.
+    email: Email | SkipJsonSchema[None] = omitted()
+    username: Username | SkipJsonSchema[None] = omitted()
     full_name: FullName | None = None
-    password: Password | None = None
-    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX)] | None = None
+    password: Password | SkipJsonSchema[None] = omitted()
+    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX, pattern=NO_NUL)] | None = None
 
     @field_validator("email", "username", "password")
     @classmethod
@@ -86,8 +114,8 @@ class UserPatchIn(InputModel):
 
 
 class AdminUserPatchIn(UserPatchIn):
-    is_active: bool | None = None
-    is_superuser: bool | None = None
+    is_active: bool | SkipJsonSchema[None] = omitted()
+    is_superuser: bool | SkipJsonSchema[None] = omitted()
 
     @field_validator("is_active", "is_superuser")
     @classmethod
@@ -98,7 +126,7 @@ class AdminUserPatchIn(UserPatchIn):
 
 
 class ProfileIn(InputModel):
-    bio: Annotated[str, StringConstraints(max_length=BIO_MAX)] | None = None
+    bio: Annotated[str, StringConstraints(max_length=BIO_MAX, pattern=NO_NUL)] | None = None
     avatar_url: AvatarUrl | None = None
 
 
