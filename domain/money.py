@@ -20,10 +20,12 @@ MONEY_INTEGER_DIGITS = 12
 MONEY_TEXT_RE = re.compile(r"[0-9]{1,40}(\.[0-9]{1,40})?")
 
 
-def money_pattern(integer_digits: int) -> str:
+def money_pattern(integer_digits: int, *, positive: bool = False) -> str:
     """The regular expression a client may rely on for money text with at most
-    ``integer_digits`` digits before the point and two after (published in the OpenAPI)."""
-    return rf"^\d{{1,{integer_digits}}}(\.\d{{1,2}})?$"
+    ``integer_digits`` digits before the point and two after (published in the OpenAPI);
+    ``positive`` also rules out every spelling of zero. ASCII digits only, as the parser."""
+    not_zero = r"(?!0+(\.0+)?$)" if positive else ""
+    return rf"^{not_zero}[0-9]{{1,{integer_digits}}}(\.[0-9]{{1,2}})?$"
 
 
 def largest(integer_digits: int) -> Decimal:

@@ -35,7 +35,11 @@ def money_in(parse: Callable[[object], Decimal], integer_digits: int, *, positiv
         WithJsonSchema(
             {
                 "anyOf": [
-                    {"type": "string", "pattern": money_pattern(integer_digits), "examples": ["19.90"]},
+                    {
+                        "type": "string",
+                        "pattern": money_pattern(integer_digits, positive=positive),
+                        "examples": ["19.90"],
+                    },
                     number,
                 ]
             }
