@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from domain.errors import InsufficientFunds, InvalidInput
+from domain.errors import Conflict, InsufficientFunds, InvalidInput
 from domain.money import CENT, largest, parse_money
 from domain.text import check_text
 
@@ -69,8 +69,8 @@ class Account:
     def deposit(self, amount: Decimal) -> Decimal:
         """Adds ``amount``; returns the balance after it. A balance beyond the column is refused."""
         after = (self.balance + amount).quantize(CENT)
-        if after > AMOUNT_MAX:
-            raise InvalidInput(f"the balance would exceed {AMOUNT_MAX}", "amount")
+        if after > AMOUNT_MAX:  # the account's state refuses it, not the amount itself: a 409
+            raise Conflict(f"Account {self.id} would hold more than {AMOUNT_MAX}")
         self.balance = after
         return after
 
