@@ -31,4 +31,7 @@ echo "== import contracts"; uv run lint-imports
 echo "== pytest"
 set +e; uv run pytest "$@"; rc=$?; set -e
 [ $rc -eq 5 ] && { echo "pytest collected no tests" >&2; exit 1; }
+# Mutation testing of domain/ and application/ (fails below 90%): after a green full pytest run,
+# not when pytest was given arguments; MUTATION=0 skips it.
+if [ $rc -eq 0 ] && [ $# -eq 0 ] && [ "${MUTATION:-1}" != "0" ]; then echo "== mutation"; bash scripts/mutation.sh; fi
 exit $rc
