@@ -54,4 +54,7 @@ if [ $# -eq 0 ]; then  # the whole suite: the API suite once more, on MariaDB
   [ $api_rc -eq 5 ] && { echo "pytest collected no API tests" >&2; exit 1; }
   [ $rc -eq 0 ] && rc=$api_rc
 fi
+# Mutation testing of domain/ and application/ (fails below 90%): after a green full pytest run,
+# not when pytest was given arguments; MUTATION=0 skips it.
+if [ $rc -eq 0 ] && [ $# -eq 0 ] && [ "${MUTATION:-1}" != "0" ]; then echo "== mutation"; bash scripts/mutation.sh; fi
 exit $rc

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from dependency_injector import providers
 
+from application.transactions import Transactions
 from infrastructure.container import Container
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
@@ -20,6 +21,8 @@ from tests.fakes.state import FakeDatabase
 from tests.fakes.uow import FakeUnitOfWorkFactory
 
 UNIT_SECRET = "unit-test-secret-key-of-32-bytes-or-more"
+# Read once: building settings costs more than the container, and unit tests build hundreds.
+UNIT_SETTINGS = Settings(secret_key=UNIT_SECRET, database_url="sqlite+aiosqlite:///:memory:")
 
 
 @dataclass
@@ -33,11 +36,12 @@ class Fakes:
     container: Container = field(init=False)
 
     def __post_init__(self) -> None:
-        settings = Settings(secret_key=UNIT_SECRET, database_url="sqlite+aiosqlite:///:memory:")
-        container = Container(settings=settings)
+        container = Container(settings=UNIT_SETTINGS)
         core = container.core
         core.uow.override(providers.Object(FakeUnitOfWorkFactory(self.db)))
         core.clock.override(providers.Object(self.clock))
+        # The real transaction helper, pausing on the fake clock between attempts.
+        core.transactions.override(providers.Singleton(Transactions, core.uow, sleep=self.clock.sleep))
         core.hasher.override(providers.Object(self.hasher))
         core.tokens.override(providers.Object(self.tokens))
         container.identity.queries.override(providers.Object(FakeUserQueries(self.db)))

@@ -50,9 +50,11 @@ class FakeUserRepository:
         return copy.deepcopy(user) if user else None
 
     async def get_by_email(self, email: str) -> User | None:
+        self._uow.db.run("users.get_by_email")
         return next((copy.deepcopy(u) for u in self._users.values() if u.email == email), None)
 
     async def get_by_login(self, login: str) -> User | None:
+        self._uow.db.run("users.get_by_login")
         return next(
             (copy.deepcopy(u) for u in self._users.values() if login in (u.email, u.username.lower())),
             None,

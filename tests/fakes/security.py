@@ -45,6 +45,7 @@ class FakeTokens:
 class FakeClock:
     def __init__(self, now: datetime | None = None) -> None:
         self.current = now or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+        self.sleeps: list[float] = []
 
     def now(self) -> datetime:
         self.current += timedelta(microseconds=1)  # strictly increasing, like real timestamps
@@ -52,3 +53,8 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+    async def sleep(self, seconds: float) -> None:
+        """The transaction helper's pause between attempts: recorded, and no real time passes."""
+        self.sleeps.append(seconds)
+        self.advance(seconds=seconds)

@@ -14,9 +14,13 @@ next calls of a statement (or ``"commit"``) lose a race with ``TransientConflict
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from application.errors import TransientConflict
 from application.idempotency import StoredResponse
@@ -47,6 +51,38 @@ class FakeState:
     def new_id(self, table: str) -> int:
         self.next_id[table] = self.next_id.get(table, 0) + 1
         return self.next_id[table]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FakeState:
+        """A deep copy that shares what cannot change (strings, numbers, datetimes, tuples and
+        frozen dataclasses of those) and copies everything else: the same result as
+        ``copy.deepcopy`` field by field, several times faster. Every unit of work copies the
+        state on entry and on commit, so this is most of a unit test's time."""
+        copied = copy.copy(self)
+        for f in dataclasses.fields(self):
+            setattr(copied, f.name, _copy(getattr(self, f.name), memo))
+        return copied
+
+
+_IMMUTABLE = (str, int, float, bool, bytes, Decimal, datetime, type(None))
+
+
+def _copy(value: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, tuple) and all(isinstance(v, _IMMUTABLE) for v in value):
+        return value
+    if isinstance(value, dict):
+        return {_copy(k, memo): _copy(v, memo) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if getattr(type(value), "__dataclass_params__").frozen and all(  # noqa: B009
+            isinstance(getattr(value, f.name), _IMMUTABLE) for f in dataclasses.fields(value)
+        ):
+            return value
+        row = copy.copy(value)
+        for f in dataclasses.fields(value):
+            object.__setattr__(row, f.name, _copy(getattr(value, f.name), memo))
+        return row
+    return copy.deepcopy(value, memo)
 
 
 ENTITIES = {"users": "User", "items": "Item", "accounts": "Account"}

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
 import pytest
 
 from application import identity
 from application.common import Actor
 from application.identity.views import UserFilter
 from application.pagination import PageParams
+from domain.catalog import Item
 from domain.errors import (
     AlreadyExists,
     BadRequest,
@@ -18,7 +23,9 @@ from domain.errors import (
     Unauthorized,
 )
 from domain.identity import Profile
+from domain.text import is_storable
 from tests.fakes.container import Fakes
+from tests.fakes.security import FakeHasher
 
 
 class World(Fakes):
@@ -398,7 +405,9 @@ async def test_list_users_filters_sorts_and_walks_cursor(world: World) -> None:
     list_users = world.identity.list_users()
     page = await list_users(admin, UserFilter(q="USER"), PageParams("-username", limit=3))
     seen = [u.username for u in page.items]
-    while page.next_cursor:
+    for _ in range(5):  # bounded: a cursor that never advances fails here instead of hanging
+        if not page.next_cursor:
+            break
         page = await list_users(
             admin, UserFilter(q="USER"), PageParams("-username", limit=3, cursor=page.next_cursor)
         )
@@ -432,3 +441,385 @@ async def test_user_stats(world: World) -> None:
     await world.identity.delete_user()(carl, carl.user_id)
     stats = await world.identity.user_stats()()
     assert (stats.total_users, stats.active_users) == (3, 2)
+
+
+# --- sign-up: bounds and what is stored -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("password", ["x" * 8, "x" * 128])
+async def test_sign_up_accepts_passwords_of_8_to_128_characters(world: World, password: str) -> None:
+    view = await world.sign_up(identity.SignUpCommand("ann@example.com", "ann", password))
+    assert world.db.state.users[view.id].password_hash == f"v1${password}"
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "detail", "field"),
+    [
+        ("ann", "x" * 7, "password must be 8-128 characters", "password"),
+        ("ann", "x" * 129, "password must be 8-128 characters", "password"),
+        ("an", "password-1", "username must be 3-50 characters of A-Z, a-z, 0-9, _ . -", "username"),
+        ("a" * 51, "password-1", "username must be 3-50 characters of A-Z, a-z, 0-9, _ . -", "username"),
+    ],
+)
+async def test_sign_up_refusals_name_the_field(
+    world: World, username: str, password: str, detail: str, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        await world.sign_up(identity.SignUpCommand("ann@example.com", username, password))
+    assert (refused.value.detail, refused.value.field) == (detail, field)
+    assert world.db.state.users == {}
+
+
+async def test_sign_up_stores_the_canonical_user(world: World) -> None:
+    view = await world.sign_up(
+        identity.SignUpCommand(" Ann@Example.COM", "a" * 50, "password-1", "Ann B"), is_superuser=True
+    )
+    stored = world.db.state.users[view.id]
+    assert (stored.email, stored.username, stored.full_name) == ("ann@example.com", "a" * 50, "Ann B")
+    assert (stored.is_superuser, stored.is_active, stored.is_deleted, stored.token_version) == (
+        True,
+        True,
+        False,
+        0,
+    )
+    assert stored.created_at == stored.updated_at == view.created_at == view.updated_at
+
+
+# --- login: keys, bounds, messages, races ----------------------------------------------------------
+
+
+def lookups(world: World) -> int:
+    return sum(s.name == "users.get_by_login" for s in world.db.statements)
+
+
+async def test_a_login_is_counted_under_the_account_and_the_account_with_the_client(world: World) -> None:
+    ann = await world.user("ann")
+    with pytest.raises(Unauthorized) as refused:
+        await world.login("ann", "wrong-password")  # no client address given
+    assert refused.value.detail == "Incorrect username or password"
+    account = f"user:{ann.user_id}"
+    assert set(world.db.state.login_throttles) == {f"{account}|unknown", account}
+    with pytest.raises(Unauthorized):
+        await world.login("ann", "wrong-password", "2001:db8::1" + "f" * 60)  # at most 45 characters kept
+    assert f"{account}|2001:db8::1" + "f" * 34 in world.db.state.login_throttles
+
+
+async def test_an_unknown_login_of_any_length_is_a_fixed_size_key(world: World) -> None:
+    for login in ("nobody", "n" * 300, "ann\x00"):
+        world.db.reset()
+        with pytest.raises(Unauthorized):
+            await world.login(login, "whatever-1", "10.0.0.1")
+        keys = sorted(world.db.state.login_throttles)
+        assert len(keys) == 2 and re.fullmatch(r"login:[0-9a-f]{40}", keys[0])
+        assert keys[1] == keys[0] + "|10.0.0.1"
+
+
+async def test_login_names_of_1_to_255_storable_characters_are_looked_up(world: World) -> None:
+    email = "a" * 243 + "@example.com"
+    assert len(email) == 255
+    await world.sign_up(identity.SignUpCommand(email, "ann", "password-1"))
+    assert (await world.login(email, "password-1")).access_token
+    assert lookups(world) == 1
+    with pytest.raises(Unauthorized):
+        await world.login("x", "password-1")
+    assert lookups(world) == 2
+    for malformed in ("", "   ", "x" + email, "ann\x00", "\udc00"):
+        with pytest.raises(Unauthorized):
+            await world.login(malformed, "password-1")
+    assert lookups(world) == 2  # never sent to the store (PostgreSQL refuses NUL, the column 255)
+
+
+async def test_retry_after_is_the_rest_of_the_window_and_at_least_one_second(world: World) -> None:
+    ann = await world.user("ann")
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            await world.login("ann", "wrong-password", "10.0.0.1")
+    _, started = world.db.state.login_throttles[f"user:{ann.user_id}|10.0.0.1"]
+    world.clock.current = started + timedelta(minutes=15, seconds=-90)
+    with pytest.raises(RateLimited) as limited:
+        await world.login("ann", "wrong-password", "10.0.0.1")
+    assert (limited.value.detail, limited.value.retry_after) == (
+        "Too many failed logins; try again later",
+        90,
+    )
+    world.clock.current = started + timedelta(minutes=15, milliseconds=-400)
+    with pytest.raises(RateLimited) as last_moment:
+        await world.login("ann", "wrong-password", "10.0.0.1")
+    assert last_moment.value.retry_after == 1
+    world.clock.current = started + timedelta(minutes=15, microseconds=1)
+    with pytest.raises(Unauthorized):  # a new window
+        await world.login("ann", "wrong-password", "10.0.0.1")
+
+
+async def test_an_inactive_account_with_the_right_password_is_forbidden(world: World) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    with pytest.raises(Forbidden) as refused:
+        await world.login("ann", "password-1")
+    assert refused.value.detail == "This account is inactive"
+
+
+async def test_a_login_that_rehashes_stamps_the_stored_user(world: World) -> None:
+    actor = await world.user("ann")
+    before = world.db.state.users[actor.user_id].updated_at
+    world.hasher.version = 2
+    await world.login("ann", "password-1")
+    stored = world.db.state.users[actor.user_id]
+    assert stored.password_hash == "v2$password-1"
+    assert before is not None and stored.updated_at is not None and stored.updated_at > before
+    assert stored.token_version == 0  # the same password: no token is revoked
+
+
+class RacingHasher(FakeHasher):
+    """Runs ``during`` while a password is being checked (the slow step between transactions),
+    and records what it was asked to check."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during: Callable[[], None] = lambda: None
+        self.checked: list[object] = []
+
+    async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        self.checked.append(password)
+        self.during()
+        return await super().verify(password, password_hash)
+
+
+async def test_a_user_deleted_while_the_password_is_checked_gets_a_plain_401() -> None:
+    world = World(hasher=RacingHasher())
+    ann = await world.user("ann")
+    assert isinstance(world.hasher, RacingHasher)
+
+    def hard_delete_ann() -> None:  # another request commits this while the hash is checked
+        del world.db.state.users[ann.user_id]
+
+    world.hasher.during = hard_delete_ann
+    with pytest.raises(Unauthorized) as refused:
+        await world.login("ann", "password-1")
+    assert refused.value.detail == "Incorrect username or password"
+
+
+@pytest.mark.parametrize("password", ["pass\x00word-1", "pass\udc00word"])
+async def test_a_password_no_store_can_hold_is_checked_as_a_storable_stand_in(password: str) -> None:
+    world = World(hasher=RacingHasher())
+    await world.user("ann")
+    with pytest.raises(Unauthorized):
+        await world.login("ann", password)
+    assert isinstance(world.hasher, RacingHasher)
+    checked = world.hasher.checked[-1]
+    assert isinstance(checked, str) and is_storable(checked) and checked != password
+
+
+async def test_ended_windows_are_purged_at_most_once_a_minute(world: World) -> None:
+    def purges() -> int:
+        return sum(s.name == "login_throttle.purge" for s in world.db.statements)
+
+    await world.user("ann")
+    with pytest.raises(Unauthorized):
+        await world.login("ann", "wrong-password", "10.0.0.1")
+    assert purges() == 1
+    first = min(started for _, started in world.db.state.login_throttles.values())
+    world.clock.advance(seconds=30)
+    with pytest.raises(Unauthorized):
+        await world.login("ann", "wrong-password", "10.0.0.2")
+    assert purges() == 1
+    world.clock.current = first + timedelta(minutes=1, microseconds=-1)  # the next login: exactly a minute on
+    with pytest.raises(Unauthorized):
+        await world.login("ann", "wrong-password", "10.0.0.3")
+    assert purges() == 2
+
+
+async def test_purge_keeps_windows_that_have_not_ended(world: World) -> None:
+    await world.user("ann")
+    with pytest.raises(Unauthorized):
+        await world.login("ann", "wrong-password", "10.0.0.1")
+    world.clock.advance(minutes=10)
+    with pytest.raises(Unauthorized):
+        await world.login("bob", "wrong-password", "10.0.0.2")
+    world.clock.advance(minutes=6)  # ann's window (16 min old) ended, bob's (6 min old) did not
+    assert await world.identity.purge_login_throttle()() == 2
+    assert len(world.db.state.login_throttles) == 2
+    assert all(key.startswith("login:") for key in world.db.state.login_throttles)
+
+
+# --- authenticate: messages ----------------------------------------------------------------------
+
+
+async def test_authenticate_says_why_it_refuses(world: World) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    auth = world.identity.authenticate()
+    for token in (world.tokens.issue(999, 0), world.tokens.issue(ann.user_id, 5)):
+        with pytest.raises(Unauthorized) as refused:
+            await auth(token)
+        assert refused.value.detail == "Could not validate credentials"
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    with pytest.raises(Forbidden) as inactive:
+        await auth(world.tokens.issue(ann.user_id, 1))
+    assert inactive.value.detail == "This account is inactive"
+
+
+# --- self service and administration: stored state ----------------------------------------------
+
+
+async def test_update_me_is_stored_and_says_what_it_needs(world: World) -> None:
+    ann = await world.user("ann")
+    await world.identity.update_me()(ann, identity.UpdateUserCommand(full_name="Ann B", username="ann_b"))
+    stored = world.db.state.users[ann.user_id]
+    assert (stored.full_name, stored.username) == ("Ann B", "ann_b")
+    with pytest.raises(Forbidden) as refused:
+        await world.identity.update_me()(ann, identity.UpdateUserCommand(email="new@example.com"))
+    assert refused.value.detail == "Changing email or password requires the correct current_password"
+    await world.identity.update_me()(
+        ann, identity.UpdateUserCommand(email=" ANN@example.com ")
+    )  # the same email
+    with pytest.raises(InvalidInput) as short:
+        await world.identity.update_me()(
+            ann, identity.UpdateUserCommand(password="short", current_password="password-1")
+        )
+    assert short.value.field == "password"
+    assert world.db.state.users[ann.user_id].password_hash == "v1$password-1"
+
+
+async def test_a_plain_user_can_never_grant_themselves_admin_flags(world: World) -> None:
+    ann = await world.user("ann")
+    await world.identity.update_me()(ann, identity.UpdateUserCommand(is_superuser=True, is_active=False))
+    stored = world.db.state.users[ann.user_id]
+    assert (stored.is_superuser, stored.is_active) == (False, True)
+
+
+async def test_admin_update_is_stored_and_unknown_or_deleted_users_are_named(world: World) -> None:
+    admin, ann, bob = (
+        await world.user("root", superuser=True),
+        await world.user("ann"),
+        await world.user("bob"),
+    )
+    update = world.identity.update_user()
+    await update(admin, ann.user_id, identity.UpdateUserCommand(is_superuser=True, password="password-9"))
+    stored = world.db.state.users[ann.user_id]
+    assert (stored.is_superuser, stored.password_hash, stored.token_version) == (True, "v1$password-9", 1)
+    await world.identity.delete_user()(bob, bob.user_id)
+    for user_id in (999, bob.user_id):
+        with pytest.raises(NotFound) as missing:
+            await update(admin, user_id, identity.UpdateUserCommand(full_name="x"))
+        assert missing.value.detail == f"User {user_id} not found"
+    with pytest.raises(Forbidden) as refused:
+        await update(ann, bob.user_id, identity.UpdateUserCommand())
+    assert refused.value.detail == "Superuser privileges required"
+
+
+async def test_replace_profile_is_stored_and_stamped(world: World) -> None:
+    ann = await world.user("ann")
+    before = world.db.state.users[ann.user_id].updated_at
+    view = await world.identity.replace_profile()(ann, Profile(bio="hi", avatar_url="https://x.io/a.png"))
+    stored = world.db.state.users[ann.user_id]
+    assert stored.profile == Profile(bio="hi", avatar_url="https://x.io/a.png")
+    assert view.profile is not None and view.profile.avatar_url == "https://x.io/a.png"
+    assert before is not None and stored.updated_at == view.updated_at and view.updated_at > before
+    world.db.statements.clear()
+    await world.identity.replace_profile()(ann, Profile(bio="hi", avatar_url="https://x.io/a.png"))
+    assert "users.update" not in [s.name for s in world.db.statements]  # nothing changed
+    await world.identity.delete_user()(ann, ann.user_id)
+    with pytest.raises(NotFound) as gone:
+        await world.identity.replace_profile()(ann, Profile(bio="back"))
+    assert gone.value.detail == f"User {ann.user_id} not found"
+
+
+async def test_soft_delete_stamps_the_user_and_deactivates_their_items_at_the_same_instant(
+    world: World,
+) -> None:
+    ann = await world.user("ann")
+    now = world.clock.now()
+    for n, active in enumerate((True, True, False)):
+        world.db.state.items[n + 1] = Item.new(
+            title=f"t{n}", price="1", owner_id=ann.user_id, now=now, is_active=active
+        )
+        world.db.state.items[n + 1].id = n + 1
+    await world.identity.delete_user()(ann, ann.user_id)
+    stored = world.db.state.users[ann.user_id]
+    assert stored.deleted_at is not None and stored.updated_at == stored.deleted_at
+    items = world.db.state.items
+    assert [i.is_active for i in items.values()] == [False, False, False]
+    assert [i.updated_at for i in items.values()] == [stored.deleted_at, stored.deleted_at, now]
+
+
+async def test_a_soft_deleted_user_is_gone_for_a_second_soft_delete_but_can_be_hard_deleted(
+    world: World,
+) -> None:
+    admin, ann = await world.user("root", superuser=True), await world.user("ann")
+    delete = world.identity.delete_user()
+    await delete(ann, ann.user_id)
+    with pytest.raises(NotFound) as again:
+        await delete(admin, ann.user_id)
+    assert again.value.detail == f"User {ann.user_id} not found"
+    await delete(admin, ann.user_id, hard=True)
+    assert ann.user_id not in world.db.state.users
+
+
+async def test_get_user_shows_live_users_only(world: World) -> None:
+    ann = await world.user("ann")
+    view = await world.identity.get_user()(ann.user_id)
+    assert (view.id, view.username, view.email) == (ann.user_id, "ann", "ann@example.com")
+    with pytest.raises(NotFound) as missing:
+        await world.identity.get_user()(999)
+    assert missing.value.detail == "User 999 not found"
+
+
+async def test_bulk_activate_takes_1_to_1000_ids_and_stores_the_change(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    ann = await world.user("ann")
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    activate = world.identity.activate_users()
+    ids = [ann.user_id, ann.user_id, *range(1000, 1998)]
+    assert len(ids) == 1000
+    assert await activate(admin, ids) == 1
+    stored = world.db.state.users[ann.user_id]
+    assert stored.is_active and stored.updated_at is not None
+    assert stored.updated_at > world.db.state.users[admin.user_id].updated_at  # type: ignore[operator]
+    with pytest.raises(InvalidInput) as too_many:
+        await activate(admin, [*ids, 2000])
+    assert (too_many.value.detail, too_many.value.field) == ("at most 1000 user ids at once", "user_ids")
+    with pytest.raises(Forbidden):
+        await activate(Actor(ann.user_id), [ann.user_id])
+
+
+async def test_a_user_list_cursor_is_bound_to_the_active_filter(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    for i in range(3):
+        await world.user(f"user{i}")
+    list_users = world.identity.list_users()
+    first = await list_users(admin, UserFilter(is_active=True), PageParams("username", limit=2))
+    assert first.next_cursor and (first.limit, first.offset) == (2, 0)
+    rest = await list_users(
+        admin, UserFilter(is_active=True), PageParams("username", limit=2, cursor=first.next_cursor)
+    )
+    assert [u.username for u in first.items + rest.items] == ["root", "user0", "user1", "user2"]
+    for other in (UserFilter(is_active=False), UserFilter()):
+        with pytest.raises(BadRequest):
+            await list_users(admin, other, PageParams("username", limit=2, cursor=first.next_cursor))
+
+
+async def test_create_superuser_promotion_is_stored(world: World) -> None:
+    admin = await world.user("root", superuser=True)
+    ann = await world.user("ann")
+    await world.identity.update_user()(admin, ann.user_id, identity.UpdateUserCommand(is_active=False))
+    await world.identity.delete_user()(admin, ann.user_id)
+    view, created = await world.identity.create_superuser()(
+        identity.SignUpCommand(" Ann@Example.com", "ignored", "ignored-pw")
+    )
+    stored = world.db.state.users[ann.user_id]
+    assert not created and view.id == ann.user_id
+    assert (stored.is_superuser, stored.is_active, stored.is_deleted, stored.deleted_at) == (
+        True,
+        True,
+        False,
+        None,
+    )
+    assert stored.password_hash == "v1$password-1" and stored.username == "ann"
+    world.db.statements.clear()
+    await world.identity.create_superuser()(identity.SignUpCommand("ann@example.com", "ann", "password-1"))
+    assert "users.update" not in [s.name for s in world.db.statements]  # already one: nothing to write
+    view, created = await world.identity.create_superuser()(
+        identity.SignUpCommand("new@example.com", "new", "password-2")
+    )
+    stored = world.db.state.users[view.id]
+    assert created and (stored.is_superuser, stored.password_hash) == (True, "v1$password-2")
