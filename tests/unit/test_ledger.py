@@ -495,3 +495,18 @@ def test_the_invariants_name_every_broken_rule() -> None:
         "transfer 7: its entries [] do not match it",
         "transfer 8: its entries [('transfer_out', 1, Decimal('2.00'))] do not match it",
     ]
+
+
+def test_money_patterns_say_exactly_what_the_parsers_accept() -> None:
+    """Published in the OpenAPI document: a generated client and the contract fuzzer rely on it."""
+    import re
+
+    from domain.money import money_pattern
+
+    assert money_pattern(10) == r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+    positive = money_pattern(10, positive=True)
+    assert positive == r"^(?!0+(\.0+)?$)[0-9]{1,10}(\.[0-9]{1,2})?$"
+    for text in ("0.01", "1", "10.5", "9999999999.99", "007"):
+        assert re.fullmatch(positive, text) and parse_amount(text) > 0
+    for text in ("0", "0.0", "00.00", "0.001", "1.234", "12345678901", "\u0661", "-1"):
+        assert not re.fullmatch(positive, text)
