@@ -7,12 +7,13 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from domain.ledger import ACCOUNT_NAME_MAX, AMOUNT_INTEGER_DIGITS, EntryKind, parse_amount
-from interfaces.http.schemas.common import Id, InputModel, OutputModel, Timestamp
+from interfaces.http.schemas.common import NOT_BLANK, Id, InputModel, OutputModel, Timestamp
 from interfaces.http.schemas.money import money_in, money_out
 
 AmountIn = money_in(parse_amount, AMOUNT_INTEGER_DIGITS, positive=True)
 AmountOut = money_out(AMOUNT_INTEGER_DIGITS)
-AccountName = Annotated[str, StringConstraints(min_length=1, max_length=ACCOUNT_NAME_MAX)]
+# The domain's rule (check_account_name), as the schema can say it: 1-100, not only blanks, no NUL.
+AccountName = Annotated[str, StringConstraints(min_length=1, max_length=ACCOUNT_NAME_MAX, pattern=NOT_BLANK)]
 
 
 class AccountIn(InputModel):
