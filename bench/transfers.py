@@ -29,6 +29,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+import wrkrun
+from phases import breakdown, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("OUT", ROOT / "bench" / "results"))
@@ -97,74 +99,96 @@ async def open_accounts(count: int) -> int:
         await conn.close()
 
 
-def lua_transfers(token: str, first: int, count: int) -> str:
+def lua_post(path: str, token: str, seed: int, body: str, key: bool = False) -> str:
+    """A wrk script POSTing JSON with the bearer token: ``body`` is Lua code building the
+    request body (``n`` counts requests, ``nonce`` is fresh per script, so per wrk run)."""
+    idempotency = (
+        '  wrk.headers["Idempotency-Key"] = string.format("%s-%d-%d", nonce, n, math.random(1, 1000000000))\n'
+        if key
+        else ""
+    )
     return f"""
-math.randomseed(20261201)
+math.randomseed({seed})
 wrk.method = "POST"
-wrk.path = "/api/v1/transfers"
+wrk.path = "{path}"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.headers["Content-Type"] = "application/json"
 local n = 0
 local nonce = "{secrets.token_hex(4)}"
 request = function()
   n = n + 1
-  local a = math.random({first}, {first + count - 1})
-  local b = math.random({first}, {first + count - 2})
-  if b >= a then b = b + 1 end
-  wrk.headers["Idempotency-Key"] = string.format("%s-%d-%d", nonce, n, math.random(1, 1000000000))
-  local body = string.format('{{"from_account_id":%d,"to_account_id":%d,"amount":"0.01"}}', a, b)
+{idempotency}{body}
   return wrk.format(nil, nil, nil, body)
 end
 """
+
+
+def lua_transfers(token: str, first: int, count: int) -> str:
+    body = f"""  local a = math.random({first}, {first + count - 1})
+  local b = math.random({first}, {first + count - 2})
+  if b >= a then b = b + 1 end
+  local body = string.format('{{"from_account_id":%d,"to_account_id":%d,"amount":"0.01"}}', a, b)"""
+    return lua_post("/api/v1/transfers", token, 20261201, body, key=True)
 
 
 def lua_items(token: str) -> str:
-    return f"""
-math.randomseed(20261202)
-wrk.method = "POST"
-wrk.path = "/api/v1/items"
-wrk.headers["Authorization"] = "Bearer {token}"
-wrk.headers["Content-Type"] = "application/json"
-local n = 0
-local nonce = "{secrets.token_hex(4)}"
-request = function()
-  n = n + 1
-  local body = string.format('{{"title":"bench %s %d %d","price":"1.00"}}', nonce, n, math.random(1, 1000000000))
-  return wrk.format(nil, nil, nil, body)
-end
-"""
+    body = """  local body = string.format('{"title":"bench %s %d %d","price":"1.00"}', nonce, n, math.random(1, 1000000000))"""
+    return lua_post("/api/v1/items", token, 20261202, body)
 
 
-def wrk(script: str, tag: str, duration: str = DURATION) -> dict[str, Any]:
-    lua = TMP / f"{tag}.lua"
-    lua.write_text(script)
-    done = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{CONNS}",
-            f"-d{duration}",
-            "--timeout=30s",
-            "--latency",
-            "-s",
-            str(lua),
-            f"http://127.0.0.1:{PORT}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    text = done.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+([\d.]+\w+)", text).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+([\d.]+\w+)", text).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+def wrk(
+    script: str, tag: str, duration: str = DURATION, port: int = PORT, conns: int = CONNS
+) -> dict[str, Any]:
+    return wrkrun.run(script, TMP / f"{tag}.lua", f"http://127.0.0.1:{port}", conns=conns, duration=duration)
 
 
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+def ready(port: int) -> None:
+    for _ in range(150):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"no server became ready on port {port}")
+
+
+# What is left of the wall time: Python work, and under load the wait for the event loop too.
+PYTHON = "python (HTTP, validation, JWT, use case, JSON, log line; under load: waiting for the loop)"
+
+
+def phase_times(env: dict[str, str], token: str, first: int) -> dict[str, Any]:
+    """The hot transfer run again on bench/traced.py (the production app with a stopwatch per
+    phase), once with one connection (a transfer's own latency) and once with CONNS (under load,
+    where every phase also waits its turn on the event loop): ms per transfer per phase."""
+    port = PORT + 1
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bench.traced:app", "--port", str(port)]
+    command += ["--no-access-log", "--log-level", "warning", "--http", "httptools", "--loop", "uvloop"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    out: dict[str, Any] = {}
+    try:
+        ready(port)
+        for conns in (1, CONNS):
+            wrk(lua_transfers(token, first, HOT_ACCOUNTS), "traced-warmup", WARMUP, port, conns)
+            httpx.get(f"http://127.0.0.1:{port}/__bench/phases", timeout=10)
+            figures = wrk(lua_transfers(token, first, HOT_ACCOUNTS), "traced", DURATION, port, conns)
+            totals = httpx.get(f"http://127.0.0.1:{port}/__bench/phases", timeout=10).json()
+            route = totals["POST /api/v1/transfers"]
+            n = route.pop("requests")
+            wall = route.pop("wall")
+            ms = {phase: round(seconds * 1000 / n, 2) for phase, seconds in sorted(route.items())}
+            ms[PYTHON] = round(wall * 1000 / n - sum(ms.values()), 2)
+            out[f"c{conns}"] = {
+                "transfers": int(n),
+                "rps": figures["rps"],
+                "wall_ms": round(wall * 1000 / n, 2),
+                "ms": ms,
+            }
+            log(f"phases with {conns} connection(s): {out[f'c{conns}']}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return out
 
 
 def pgbench(*args: str) -> float:
@@ -177,6 +201,13 @@ def pgbench(*args: str) -> float:
     return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
 
 
+def py_spy(pid: int, fmt: str, out: Path) -> subprocess.Popen[bytes]:
+    """Samples the server for the length of one timed run, idle time included."""
+    seconds = str(int(DURATION.rstrip("s")) + 1)
+    command = ["py-spy", "record", "--idle", "--format", fmt, "-o", str(out), "-d", seconds, "-p", str(pid)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def statements(log_path: Path, route: str) -> float:
     counts = []
     for line in log_path.read_text(errors="replace").splitlines():
@@ -187,6 +218,22 @@ def statements(log_path: Path, route: str) -> float:
         if record.get("route") == route and record.get("method") == "POST" and record.get("status") == 201:
             counts.append(record.get("sql_statements", 0))
     return statistics.median(counts) if counts else float("nan")
+
+
+def phase_table(phases: dict[str, Any]) -> list[str]:
+    one, loaded = phases["c1"], phases[f"c{CONNS}"]
+    out = [
+        f"Where a hot transfer's time goes (bench/traced.py; ms per transfer; 1 connection: {one['rps']:.0f}/s,"
+        f" {CONNS} connections: {loaded['rps']:.0f}/s):",
+        "",
+        f"| phase | 1 connection | {CONNS} connections |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| {phase} | {one['ms'].get(phase, 0)} | {loaded['ms'].get(phase, 0)} |" for phase in loaded["ms"]
+    ]
+    out.append(f"| wall, request in to response out | {one['wall_ms']} | {loaded['wall_ms']} |")
+    return out
 
 
 def main() -> int:
@@ -220,35 +267,17 @@ def main() -> int:
         )
     results: dict[str, Any] = {"command": os.environ.get("BENCH_COMMAND", "bash bench/transfers.sh")}
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{PORT}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        ready(PORT)
         form = {"username": "benchroot", "password": PASSWORD}
         token = httpx.post(f"http://127.0.0.1:{PORT}/api/v1/auth/token", data=form, timeout=30).json()[
             "access_token"
         ]
-        profile = None
-        if os.environ.get("PROFILE") == "1" and shutil.which("py-spy"):
-            svg = OUT / "flame-transfers.svg"
-            profile = subprocess.Popen(
-                [
-                    "py-spy",
-                    "record",
-                    "--subprocesses",
-                    "-o",
-                    str(svg),
-                    "-d",
-                    str(int(DURATION.rstrip("s")) + 2),
-                    "-p",
-                    str(server.pid),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        profiling = os.environ.get("PROFILE") == "1" and shutil.which("py-spy") is not None
+        # Hot: collapsed stacks for the phase breakdown; cold: the flame graph to look at.
+        profiles = {
+            "transfers_hot": ("raw", OUT / "profile-transfers.txt"),
+            "transfers_cold": ("flamegraph", OUT / "flame-transfers.svg"),
+        }
         for name, make in (
             ("transfers_hot", lambda: lua_transfers(token, first_cold, HOT_ACCOUNTS)),
             ("transfers_cold", lambda: lua_transfers(token, first_cold, COLD_ACCOUNTS)),
@@ -256,11 +285,15 @@ def main() -> int:
         ):
             # A fresh script (a fresh nonce) per run: the warm-up's titles and keys are not reused.
             wrk(make(), f"{name}-warmup", WARMUP)
+            profile = py_spy(server.pid, *profiles[name]) if profiling and name in profiles else None
             results[name] = wrk(make(), name)
             log(f"{name}: {results[name]}")
             if profile is not None:
                 profile.wait(timeout=120)
-                profile = None
+        if profiling:
+            rows = breakdown(OUT / "profile-transfers.txt", results["transfers_hot"]["rps"])
+            results["profile_hot"] = rows
+            results["phases_hot"] = phase_times(env, token, first_cold)
         results["statements"] = {
             "transfer": statements(server_log, "/api/v1/transfers"),
             "item_create": statements(server_log, "/api/v1/items"),
@@ -308,6 +341,10 @@ def main() -> int:
         f"Ratios: {results['ratios']}. `bazaar ledger verify` after the run: {results['ledger_verify']}",
         f"Command: `{results['command']}`, {CONNS} connections, {DURATION} per scenario.",
     ]
+    if "phases_hot" in results:
+        md += ["", *phase_table(results["phases_hot"])]
+    if "profile_hot" in results:
+        md += ["", *markdown(results["profile_hot"], "The worker's samples during the hot transfer run")]
     (OUT / "transfers.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     return 0

@@ -5,13 +5,11 @@ set -euo pipefail
 REPO="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 cd "$REPO"
 export BENCH_COMMAND="bash bench/transfers.sh${*:+ $*}"
-source scripts/_uv.sh
-uv sync --frozen --quiet
-if ! command -v wrk >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "wrk is needed (apt-get install wrk)" >&2; exit 2
-  fi
+source bench/_tools.sh
+if [ "${PROFILE:-0}" = "1" ]; then
+  # py-spy (the profiler) in the benchmark tools' venv, never in Bazaar's dependencies.
+  BENCH_VENV="${BENCH_VENV:-/tmp/bench-venv}"
+  [ -x "$BENCH_VENV/bin/py-spy" ] || { python3 -m venv "$BENCH_VENV" && "$BENCH_VENV/bin/pip" install -q py-spy; }
+  export PATH="$PATH:$BENCH_VENV/bin"
 fi
 exec uv run python bench/transfers.py "$@"

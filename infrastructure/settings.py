@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     db_pool_recycle: int = Field(1800, description="seconds; -1 never recycles")
     db_pool_pre_ping: bool = False
     db_echo: bool = False
+    # Scale-out (issue 19, README "Running at scale"): a streaming replica for query services,
+    # and PgBouncer in transaction mode between the workers and PostgreSQL.
+    database_read_url: str | None = Field(
+        None, description="a read replica for query services; writes and a write's own view use the primary"
+    )
+    db_read_fallback_seconds: float = Field(
+        5.0, gt=0, description="after the replica refuses a connection, reads use the primary this long"
+    )
+    db_pgbouncer: bool = Field(
+        False, description="PgBouncer in transaction mode: no prepared-statement caches, unique names"
+    )
     secret_key: str = DEFAULT_SECRET
     access_token_expire_minutes: int = Field(60, ge=1)
     # A JSON list or comma-separated origins ("https://a.example,https://b.example").

@@ -7,7 +7,13 @@ from dependency_injector import containers, providers
 from application.pagination import CursorCodec
 from application.transactions import Transactions
 from infrastructure.migrations import DatabaseHealth
-from infrastructure.persistence.database import create_engine, create_session_factory, read_engine
+from infrastructure.persistence.database import (
+    ReadPath,
+    autocommit,
+    create_engine,
+    create_replica_engine,
+    create_session_factory,
+)
 from infrastructure.persistence.uow import SqlUnitOfWorkFactory
 from infrastructure.security import Argon2PasswordHasher, JwtTokenService, SystemClock
 from infrastructure.settings import Settings
@@ -17,12 +23,23 @@ class Core(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     engine = providers.Singleton(create_engine, settings)
-    read_engine = providers.Singleton(read_engine, engine)
+    primary_engine = providers.Singleton(autocommit, engine)
+    replica_engine = providers.Singleton(create_replica_engine, settings)
+    # Query services read here: the replica (DATABASE_READ_URL) when it answers, else the primary.
+    reads = providers.Singleton(
+        ReadPath,
+        primary_engine,
+        replica_engine,
+        settings.provided.db_read_fallback_seconds,
+    )
+    # A write's own view and the caller's identity: the primary only (read your own write; a
+    # revoked token stops working at once, whatever the replica's lag).
+    primary_reads = providers.Singleton(ReadPath, primary_engine)
     session_factory = providers.Singleton(create_session_factory, engine)
     uow = providers.Singleton(SqlUnitOfWorkFactory, session_factory)
     # Every write use case runs through this: one unit of work, one commit, reruns on lost races.
     transactions = providers.Singleton(Transactions, uow)
-    health = providers.Singleton(DatabaseHealth, read_engine)
+    health = providers.Singleton(DatabaseHealth, primary_engine)
 
     clock = providers.Singleton(SystemClock)
     hasher = providers.Singleton(Argon2PasswordHasher)

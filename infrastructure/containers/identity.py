@@ -11,13 +11,15 @@ from infrastructure.persistence.identity import SqlUserQueries
 class Identity(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
 
-    queries = providers.Singleton(SqlUserQueries, core.read_engine)
+    queries = providers.Singleton(SqlUserQueries, core.reads)
+    # Who is calling is read from the primary: a revoked token must stop working at once.
+    primary_queries = providers.Singleton(SqlUserQueries, core.primary_reads)
 
     sign_up = providers.Singleton(identity.SignUp, core.transactions, core.hasher, core.clock)
     issue_token = providers.Singleton(
         identity.IssueToken, core.transactions, core.hasher, core.tokens, core.clock
     )
-    authenticate = providers.Singleton(identity.Authenticate, core.tokens, queries)
+    authenticate = providers.Singleton(identity.Authenticate, core.tokens, primary_queries)
     update_me = providers.Singleton(identity.UpdateMe, core.transactions, core.hasher, core.clock)
     update_user = providers.Singleton(identity.UpdateUser, core.transactions, core.hasher, core.clock)
     replace_profile = providers.Singleton(identity.ReplaceProfile, core.transactions, core.clock)

@@ -12,7 +12,7 @@ from infrastructure.persistence.ledger import SqlLedgerQueries
 class Ledger(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
 
-    queries = providers.Singleton(SqlLedgerQueries, core.read_engine)
+    queries = providers.Singleton(SqlLedgerQueries, core.reads)
 
     open_account = providers.Singleton(ledger.OpenAccount, core.transactions, core.clock)
     get_account = providers.Singleton(ledger.GetAccount, queries)

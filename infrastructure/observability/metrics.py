@@ -41,6 +41,9 @@ DB_POOL_CHECKED_OUT = Gauge("db_pool_checked_out", "Database connections in use"
 DB_POOL_IDLE = Gauge("db_pool_idle", "Idle database connections in the pool", multiprocess_mode="livesum")
 DB_SLOW_QUERIES = Counter("db_slow_queries_total", "SQL statements slower than SLOW_QUERY_MS")
 LOGIN_FAILURES = Counter("login_failures_total", "Logins refused for a wrong login name or password")
+DB_READ_FALLBACKS = Counter(
+    "db_read_fallbacks_total", "Reads sent to the primary because the read replica refused a connection"
+)
 IDEMPOTENT_REPLAYS = Counter(
     "idempotent_replays_total", "Requests answered from a stored response of the same Idempotency-Key"
 )

@@ -33,12 +33,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from application.catalog.views import ItemFilter, ItemStatsView, ItemView, OwnerView, TagView
 from application.pagination import PageRequest, Slice
 from domain.catalog import Item
 from domain.money import CENT
+from infrastructure.persistence.database import ReadPath
 from infrastructure.persistence.models import ItemRow, TagRow, UserRow, is_mysql_family, item_tags
 from infrastructure.persistence.queries import (
     by_datetime,
@@ -249,8 +250,8 @@ def _where(flt: ItemFilter) -> list[ColumnElement[bool]]:
 
 
 class SqlItemQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, reads: ReadPath) -> None:
+        self._reads = reads
         self._columns = (
             _items.c.id,
             _items.c.title,
@@ -261,7 +262,7 @@ class SqlItemQueries:
             _users.c.username.label("owner_username"),
             _items.c.created_at,
             _items.c.updated_at,
-            _tag_names(engine.dialect.name),
+            _tag_names(reads.dialect.name),
         )
         # Built once: SQLAlchemy memoises a statement's cache key on the object, so the hottest
         # read skips rebuilding and re-hashing its statement on every request.
@@ -270,12 +271,12 @@ class SqlItemQueries:
         )
 
     async def get(self, item_id: int) -> ItemView | None:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             row = (await conn.execute(self._get, {"item_id": item_id})).first()
         return _item_view(row) if row is not None else None
 
     async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn,
                 self._columns,
@@ -297,7 +298,7 @@ class SqlItemQueries:
         item_count = func.coalesce(counts.c.n, 0).label("item_count")
         source = _tags.outerjoin(counts, counts.c.tag_id == _tags.c.id)
         sorts = {"name": by_text(_tags.c.name), "item_count": by_int(item_count)}
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn,
                 (_tags.c.id, _tags.c.name, item_count),
@@ -329,7 +330,7 @@ class SqlItemQueries:
             .order_by(n.desc(), _tags.c.name)
             .limit(TOP_TAGS)
         )
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             total, active_count, price_sum, low, high = (await conn.execute(totals)).one()
             top_tags = [TagView(r.name, r.n) for r in await conn.execute(top)]
         average = (

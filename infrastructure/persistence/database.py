@@ -16,19 +16,43 @@ as a transient conflict rather than an outage.
 from __future__ import annotations
 
 import math
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
+from infrastructure.observability.logs import get_logger
+from infrastructure.observability.metrics import DB_READ_FALLBACKS
 from infrastructure.observability.sql import instrument_engine
+from infrastructure.persistence.errors import is_unavailable
 from infrastructure.persistence.models import is_mysql_family
 from infrastructure.settings import Settings
 
+_log = get_logger("bazaar.db")
 MYSQL_SQL_MODE = (
     "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 )
+# PgBouncer in transaction mode hands each transaction to any server connection, and Debian's
+# 1.18 does not track prepared statements: asyncpg's statement cache and SQLAlchemy's are off,
+# and every statement SQLAlchemy prepares gets a name no other client uses (SQLAlchemy's asyncpg
+# dialect documentation, "Prepared Statement Name with PGBouncer"). Cost: a Parse per statement
+# (README "Running at scale").
+PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__",
+}
 # Seconds the client waits for an answer beyond the server's own statement limit.
 MYSQL_READ_TIMEOUT_MARGIN = 2.0
 
@@ -45,31 +69,36 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     if is_mysql_family(make_url(settings.database_url).get_backend_name()):
         return _create_mysql_engine(settings)
-    engine = create_async_engine(
-        settings.database_url,
-        echo=settings.db_echo,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_recycle=settings.db_pool_recycle,
-        pool_pre_ping=settings.db_pool_pre_ping,
-        # Connecting and every statement are bounded, so an unreachable or stuck server turns
-        # into a 503 (``errors.is_unavailable``) instead of a request that hangs.
-        connect_args={"timeout": settings.db_pool_timeout, "command_timeout": settings.db_command_timeout},
-    )
+    # Connecting and every statement are bounded, so an unreachable or stuck server turns
+    # into a 503 (``errors.is_unavailable``) instead of a request that hangs.
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_pool_timeout,
+        "command_timeout": settings.db_command_timeout,
+    }
+    if settings.db_pgbouncer:
+        connect_args.update(PGBOUNCER_CONNECT_ARGS)
+    engine = create_async_engine(settings.database_url, **_pool_options(settings), connect_args=connect_args)
     instrument_engine(engine.sync_engine, settings.slow_query_ms)
     return engine
+
+
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    """The pool of a client-server engine (PostgreSQL, MariaDB): sized, bounded waits, recycled,
+    pinged before use when configured."""
+    return {
+        "echo": settings.db_echo,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        "pool_recycle": settings.db_pool_recycle,
+        "pool_pre_ping": settings.db_pool_pre_ping,
+    }
 
 
 def _create_mysql_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
-        echo=settings.db_echo,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout,
-        pool_recycle=settings.db_pool_recycle,
-        pool_pre_ping=settings.db_pool_pre_ping,
+        **_pool_options(settings),
         isolation_level="READ COMMITTED",
         connect_args={
             "connect_timeout": max(1, math.ceil(settings.db_pool_timeout)),
@@ -116,7 +145,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def read_engine(engine: AsyncEngine) -> AsyncEngine:
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
     """The same pool in autocommit mode, for query services: a read needs no BEGIN/ROLLBACK
     round trips around its one statement (docs/adr/0004-read-path.md).
 
@@ -126,6 +155,66 @@ def read_engine(engine: AsyncEngine) -> AsyncEngine:
     if is_mysql_family(engine.dialect):
         return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def create_replica_engine(settings: Settings) -> AsyncEngine | None:
+    """The engine of ``DATABASE_READ_URL`` (None without one): the primary's settings, and a
+    ping at every checkout, so a replica that went away is noticed before a read uses it and the
+    read goes to the primary instead (``ReadPath``). Never through PgBouncer's settings: the
+    replica is reached directly."""
+    if not settings.database_read_url:
+        return None
+    replica = settings.model_copy(
+        update={"database_url": settings.database_read_url, "db_pool_pre_ping": True, "db_pgbouncer": False}
+    )
+    return autocommit(create_engine(replica))
+
+
+class ReadPath:
+    """Where a query service reads: the replica when there is one and it answers, else the
+    primary. A replica that refuses a connection is skipped for ``fallback_seconds`` (one
+    refused connect per period, not one per read) and each read sent to the primary instead is
+    counted in ``db_read_fallbacks_total``. A write's own view uses a path without a replica, so
+    a client always reads its own write (README "Running at scale")."""
+
+    def __init__(
+        self,
+        primary: AsyncEngine,
+        replica: AsyncEngine | None = None,
+        fallback_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary, self.replica = primary, replica
+        self._fallback_seconds, self._clock = fallback_seconds, clock
+        self._replica_refused_until = 0.0
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.primary.dialect
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        conn = await self._replica_connection() or await self.primary.connect().start()
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    async def _replica_connection(self) -> AsyncConnection | None:
+        if self.replica is None:
+            return None
+        if self._clock() < self._replica_refused_until:
+            DB_READ_FALLBACKS.inc()
+            return None
+        try:
+            return await self.replica.connect().start()
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            self._replica_refused_until = self._clock() + self._fallback_seconds
+            DB_READ_FALLBACKS.inc()
+            _log.warning("read replica unavailable: reading from the primary", error=type(error).__name__)
+            return None
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, delete, false, func, literal, or_, select, true, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from application.identity.ports import Attempts
@@ -17,6 +17,7 @@ from application.identity.views import ProfileView, TopUserView, UserFilter, Use
 from application.pagination import PageRequest, Slice
 from domain.identity import Profile, User
 from infrastructure.observability.metrics import LOGIN_FAILURES
+from infrastructure.persistence.database import ReadPath
 from infrastructure.persistence.models import ItemRow, LoginThrottleRow, ProfileRow, UserRow, is_mysql_family
 from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
 
@@ -220,11 +221,11 @@ def _user_view(row: Any) -> UserView:
 
 
 class SqlUserQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, reads: ReadPath) -> None:
+        self._reads = reads
 
     async def private_view(self, user_id: int) -> UserView | None:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             row = (await conn.execute(_PRIVATE_VIEW, {"user_id": user_id})).first()
         return _user_view(row) if row is not None else None
 
@@ -240,7 +241,7 @@ class SqlUserQueries:
             )
         if flt.is_active is not None:
             where.append(_users.c.is_active == (true() if flt.is_active else false()))
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _USER_COLUMNS, _USER_SOURCE, where, _USER_SORTS, _users.c.id, page
             )
@@ -263,7 +264,7 @@ class SqlUserQueries:
             .order_by(item_count.desc(), _users.c.id)
             .limit(TOP_USERS)
         )
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             total, active = (await conn.execute(stmt)).one()
             top_users = [TopUserView(r.id, r.username, r.item_count) for r in await conn.execute(top)]
         return UserStatsView(total_users=total, active_users=active, top_users=top_users)

@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from application.ledger.invariants import AccountFacts, TransferLeg, report
 from application.ledger.views import AccountFilter, AccountView, EntryView, LedgerReport
 from application.pagination import PageRequest, Slice
 from domain.ledger import INCOMING, Account, Entry, EntryKind, Transfer
 from domain.money import CENT
+from infrastructure.persistence.database import ReadPath
 from infrastructure.persistence.models import AccountRow, EntryRow, TransferRow
 from infrastructure.persistence.queries import by_datetime, by_decimal, by_text, fetch_page, reading
 
@@ -172,17 +173,17 @@ def _signed() -> Any:
 
 
 class SqlLedgerQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, reads: ReadPath) -> None:
+        self._reads = reads
 
     async def account(self, account_id: int) -> AccountView | None:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             row = (await conn.execute(_GET_ACCOUNT, {"account_id": account_id})).first()
         return _account_view(row) if row is not None else None
 
     async def accounts(self, flt: AccountFilter, page: PageRequest) -> Slice[AccountView]:
         where = [] if flt.owner_id is None else [_accounts.c.owner_id == flt.owner_id]
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _ACCOUNT_COLUMNS, _accounts, where, _ACCOUNT_SORTS, _accounts.c.id, page
             )
@@ -190,7 +191,7 @@ class SqlLedgerQueries:
 
     async def entries(self, account_id: int, page: PageRequest) -> Slice[EntryView]:
         where = [_entries.c.account_id == account_id]
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _ENTRY_COLUMNS, _entries, where, _ENTRY_SORTS, _entries.c.id, page
             )
@@ -238,7 +239,7 @@ class SqlLedgerQueries:
             .select_from(_transfers.outerjoin(_entries, _entries.c.transfer_id == _transfers.c.id))
             .order_by(_transfers.c.id)
         )
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             accounts = [
                 AccountFacts(r.id, _money(r.balance), _money(r.entries_total), r.last_balance)
                 for r in await conn.execute(per_account)

@@ -16,20 +16,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Row, String, bindparam, func, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.pagination import Key, KeyValue, PageRequest
 from domain.errors import BadRequest
+from infrastructure.persistence.database import ReadPath
 from infrastructure.persistence.errors import translate
 
 
 @asynccontextmanager
-async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection for one read (the engine is in autocommit mode: no BEGIN/ROLLBACK, ADR 4),
-    with database errors translated as the unit of work translates them (an outage is
-    ``DatabaseUnavailable``, never a bare driver error)."""
+async def reading(reads: ReadPath) -> AsyncIterator[AsyncConnection]:
+    """A connection for one read (the replica's or the primary's, in autocommit mode: no
+    BEGIN/ROLLBACK, ADR 4), with database errors translated as the unit of work translates them
+    (an outage is ``DatabaseUnavailable``, never a bare driver error)."""
     try:
-        async with engine.connect() as conn:
+        async with reads.connect() as conn:
             yield conn
     except Exception as error:
         translated = translate(error)

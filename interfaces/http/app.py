@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         yield
         # uvicorn has let in-flight requests finish (graceful shutdown) before this runs.
         await container.core.engine().dispose()
+        replica = container.core.replica_engine()
+        if replica is not None:
+            await replica.dispose()
         metrics.mark_process_dead(os.getpid())
         log.info("shutdown complete", engine="disposed")
 

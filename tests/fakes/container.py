@@ -44,8 +44,12 @@ class Fakes:
         core.transactions.override(providers.Singleton(Transactions, core.uow, sleep=self.clock.sleep))
         core.hasher.override(providers.Object(self.hasher))
         core.tokens.override(providers.Object(self.tokens))
-        container.identity.queries.override(providers.Object(FakeUserQueries(self.db)))
-        container.catalog.queries.override(providers.Object(FakeItemQueries(self.db)))
+        # One fake per context answers both the read path and a write's own view (primary).
+        users, items = FakeUserQueries(self.db), FakeItemQueries(self.db)
+        container.identity.queries.override(providers.Object(users))
+        container.identity.primary_queries.override(providers.Object(users))
+        container.catalog.queries.override(providers.Object(items))
+        container.catalog.own_writes.override(providers.Object(items))
         container.ledger.queries.override(providers.Object(FakeLedgerQueries(self.db)))
         self.container = container
 
