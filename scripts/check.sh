@@ -2,7 +2,9 @@
 # Every check: install dev dependencies, make sure PostgreSQL and MariaDB answer (starting the
 # local server when it is installed but stopped), install the Debian packages tests need
 # (Chromium, when root), then ruff, mypy, import contracts and pytest: everything once (the API
-# suite on PostgreSQL), then the API suite again on MariaDB (BAZAAR_TEST_DB=mariadb).
+# suite on PostgreSQL), then the API suite again on MariaDB (BAZAAR_TEST_DB=mariadb) and through
+# PgBouncer in transaction mode (BAZAAR_TEST_DB=pgbouncer, on scripts/cluster.sh's topology,
+# started before pytest so tests/cluster uses it too, and stopped at the end).
 # With CI=true an unreachable PostgreSQL or MariaDB fails the run instead of skipping its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +47,15 @@ source scripts/provision.sh
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
 echo "== mypy"; uv run mypy
 echo "== import contracts"; uv run lint-imports
+if [ $# -eq 0 ]; then
+  echo "== scale-out topology (scripts/cluster.sh up)"
+  export CLUSTER_DIR="${CLUSTER_DIR:-/tmp/bazaar-check-cluster}"
+  trap 'bash scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
+  if ! bash scripts/cluster.sh up >/dev/null; then
+    if [ "${CI:-}" = "true" ]; then echo "scripts/cluster.sh up failed and CI=true: failing" >&2; exit 1; fi
+    echo "the topology did not start: its tests will be skipped (they fail under CI=true)"
+  fi
+fi
 echo "== pytest"
 set +e; uv run pytest "$@"; rc=$?; set -e
 [ $rc -eq 5 ] && { echo "pytest collected no tests" >&2; exit 1; }
@@ -53,6 +64,11 @@ if [ $# -eq 0 ]; then  # the whole suite: the API suite once more, on MariaDB
   set +e; BAZAAR_TEST_DB=mariadb uv run pytest tests/api; api_rc=$?; set -e
   [ $api_rc -eq 5 ] && { echo "pytest collected no API tests" >&2; exit 1; }
   [ $rc -eq 0 ] && rc=$api_rc
+  echo "== pytest tests/api through PgBouncer (transaction mode)"
+  set +e; BAZAAR_TEST_DB=pgbouncer uv run pytest tests/api; bouncer_rc=$?; set -e
+  [ $bouncer_rc -eq 5 ] && { echo "pytest collected no API tests" >&2; exit 1; }
+  [ $rc -eq 0 ] && rc=$bouncer_rc
+  bash scripts/cluster.sh down >/dev/null 2>&1 || true
 fi
 # Mutation testing of domain/ and application/ (fails below 90%): after a green full pytest run,
 # not when pytest was given arguments; MUTATION=0 skips it.

@@ -6,6 +6,9 @@
   (not ``create_all``) and dropped at the end. Unreachable → skipped locally, failed under CI=true.
 * MariaDB: likewise (``TEST_MARIADB_URL``; unreachable → skipped locally, failed under CI=true).
   ``BAZAAR_TEST_DB=mariadb`` makes ``db`` (the engine behind the API tests) MariaDB's.
+* PgBouncer: ``BAZAAR_TEST_DB=pgbouncer`` runs ``db`` through PgBouncer in transaction mode
+  (``TEST_PGBOUNCER_URL``, in front of ``TEST_PGBOUNCER_PRIMARY_URL``, where the database is
+  created and migrated directly); ``scripts/cluster.sh up`` starts both (issue 19).
 * SQLite: a migrated temporary file for the session.
 * Isolation: every test that touches a database gets empty tables (``clean`` below): tests use
   real commits and real concurrent connections, exactly as the service does.
@@ -17,7 +20,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,14 +46,17 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:54
 MARIADB_ADMIN_URL = os.environ.get("TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/")
 # The engine behind ``db`` (the API suite and the integration tests that take ``db``).
 TEST_DB = os.environ.get("BAZAAR_TEST_DB", "postgres").lower()
+# scripts/cluster.sh's defaults (CLUSTER_PORT_BASE=55400): PgBouncer +64, the primary +32.
+PGBOUNCER_URL = os.environ.get("TEST_PGBOUNCER_URL", "postgresql://postgres@127.0.0.1:55464")
+PGBOUNCER_PRIMARY_URL = os.environ.get("TEST_PGBOUNCER_PRIMARY_URL", "postgresql://postgres@127.0.0.1:55432")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-not-for-production"
 # Real Argon2id, with parameters small enough that a test signs a user up in a millisecond.
 FAST_HASHER = providers.Singleton(Argon2PasswordHasher, time_cost=1, memory_cost=1024, parallelism=1)
 
 
-def _pg_reachable() -> bool:
-    parts = urlparse(PG_ADMIN_URL)
+def _pg_reachable(url: str = PG_ADMIN_URL) -> bool:
+    parts = urlparse(url)
     try:
         socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=2).close()
     except OSError:
@@ -111,29 +117,48 @@ def _asyncpg_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
-@pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    if not _pg_reachable():
-        message = f"PostgreSQL not reachable at {PG_ADMIN_URL}"
+@asynccontextmanager
+async def pg_database(admin_url: str) -> AsyncIterator[str]:
+    """A migrated database with a random name on the server of ``admin_url``, dropped after."""
+    if not _pg_reachable(admin_url):
+        message = f"PostgreSQL not reachable at {admin_url}"
         if IN_CI:
             pytest.fail(message + " (CI=true: an unreachable PostgreSQL is a failure)")
         pytest.skip(message)
     name = f"bazaar_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(PG_ADMIN_URL)
+    admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = _asyncpg_url(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    url = _asyncpg_url(admin_url.rstrip("/").rsplit("/", 1)[0] + f"/{name}")
     try:
         await upgrade_async(url)
         yield url
     finally:
-        admin = await asyncpg.connect(PG_ADMIN_URL)
+        admin = await asyncpg.connect(admin_url)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    async with pg_database(PG_ADMIN_URL) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def pgbouncer_engine() -> AsyncIterator[AsyncEngine]:
+    """A database on the cluster's primary, reached through PgBouncer in transaction mode with
+    ``DB_PGBOUNCER=true``: the engine every API test uses under ``BAZAAR_TEST_DB=pgbouncer``."""
+    async with pg_database(PGBOUNCER_PRIMARY_URL + "/postgres") as direct:
+        bouncer = urlparse(PGBOUNCER_URL)
+        url = direct.replace(urlparse(direct).netloc, bouncer.netloc, 1)
+        engine = create_engine(test_settings(url, db_pgbouncer=True))
+        yield engine
+        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -219,10 +244,18 @@ async def mariadb_db(mariadb_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+async def pgbouncer_db(pgbouncer_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    await empty_tables(pgbouncer_engine)
+    yield pgbouncer_engine
+
+
+@pytest.fixture
 def db(request: pytest.FixtureRequest) -> AsyncEngine:
     """The server engine with empty tables for this test: PostgreSQL, or MariaDB under
-    ``BAZAAR_TEST_DB=mariadb`` (the API suite's second pass)."""
-    engine: AsyncEngine = request.getfixturevalue("mariadb_db" if TEST_DB == "mariadb" else "pg_db")
+    ``BAZAAR_TEST_DB=mariadb``, or PostgreSQL through PgBouncer under ``BAZAAR_TEST_DB=pgbouncer``
+    (the API suite's second and third passes)."""
+    fixture = {"mariadb": "mariadb_db", "pgbouncer": "pgbouncer_db"}.get(TEST_DB, "pg_db")
+    engine: AsyncEngine = request.getfixturevalue(fixture)
     return engine
 
 
@@ -242,6 +275,8 @@ async def sqlite_db(sqlite_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 def build_container(engine: AsyncEngine, **settings: Any) -> Container:
     """A container on the test database with the fast hasher: the providers tests override."""
+    if engine.url.port == urlparse(PGBOUNCER_URL).port:
+        settings.setdefault("db_pgbouncer", True)  # the engine runs through PgBouncer: say so
     container = Container(
         settings=test_settings(engine.url.render_as_string(hide_password=False), **settings)
     )

@@ -23,7 +23,7 @@ class Core(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     engine = providers.Singleton(create_engine, settings)
-    primary_engine = providers.Singleton(autocommit, engine)
+    primary_engine = providers.Singleton(autocommit, engine, settings.provided.db_pgbouncer)
     replica_engine = providers.Singleton(create_replica_engine, settings)
     # Query services read here: the replica (DATABASE_READ_URL) when it answers, else the primary.
     reads = providers.Singleton(

@@ -145,14 +145,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def autocommit(engine: AsyncEngine) -> AsyncEngine:
+def autocommit(engine: AsyncEngine, behind_pgbouncer: bool = False) -> AsyncEngine:
     """The same pool in autocommit mode, for query services: a read needs no BEGIN/ROLLBACK
     round trips around its one statement (docs/adr/0004-read-path.md).
 
     Not on MariaDB/MySQL: the driver sends no BEGIN there (a transaction starts implicitly), and
     switching a pooled connection to autocommit and back would cost two ``SET`` round trips per
-    read where the implicit transaction costs one ROLLBACK."""
-    if is_mysql_family(engine.dialect):
+    read where the implicit transaction costs one ROLLBACK.
+
+    Not behind PgBouncer in transaction mode either: outside a transaction it may hand a
+    statement's Parse and its Execute to two different server connections ("prepared statement
+    ... does not exist"); inside BEGIN ... ROLLBACK both go to the same one."""
+    if is_mysql_family(engine.dialect) or behind_pgbouncer:
         return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
