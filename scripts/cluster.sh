@@ -16,6 +16,8 @@
 # Settings (environment, defaults): CLUSTER_DIR (/tmp/bazaar-cluster), CLUSTER_PORT_BASE (55400:
 # primary +32, replica +33, pgbouncer +64, HAProxy +80, app i +80+i), CLUSTER_APPS (2),
 # CLUSTER_WORKERS (2), CLUSTER_DB (bazaar), CLUSTER_POOL (pgbouncer default_pool_size, 4),
+# CLUSTER_APP_DB (pgbouncer: the apps write through PgBouncer; primary: directly, for the
+# benchmark's comparison), CLUSTER_REPLICA_READS (1: the apps read from the replica),
 # SECRET_KEY (random per `up`, kept in CLUSTER_DIR: every process must share it), PG_BIN
 # (/usr/lib/postgresql/<newest>/bin). Installs postgresql, pgbouncer and haproxy from Debian when
 # absent (as root). PostgreSQL and PgBouncer run as the `postgres` user (they refuse root).
@@ -166,10 +168,16 @@ start_app() {
   local port; port=$(app_port "$i")
   (
     cd "$REPO"
-    export ENVIRONMENT=production LOG_FORMAT=json SECRET_KEY="$(cat "$DIR/secret")" DB_PGBOUNCER=true \
-      DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$BOUNCER_PORT/$DB" \
-      DATABASE_READ_URL="postgresql+asyncpg://postgres@127.0.0.1:$REPLICA_PORT/$DB" \
+    export ENVIRONMENT=production LOG_FORMAT=json SECRET_KEY="$(cat "$DIR/secret")" \
       TRUSTED_PROXIES=127.0.0.1 DB_POOL_SIZE="${CLUSTER_APP_POOL:-10}"
+    if [ "${CLUSTER_APP_DB:-pgbouncer}" = primary ]; then
+      export DB_PGBOUNCER=false DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$PRIMARY_PORT/$DB"
+    else
+      export DB_PGBOUNCER=true DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$BOUNCER_PORT/$DB"
+    fi
+    if [ "${CLUSTER_REPLICA_READS:-1}" = 1 ]; then
+      export DATABASE_READ_URL="postgresql+asyncpg://postgres@127.0.0.1:$REPLICA_PORT/$DB"
+    fi
     # setsid: the process and its workers are one group, killed together like a host going away.
     setsid "$(bazaar_bin)" serve --port "$port" --workers "$WORKERS" >>"$DIR/$name.log" 2>&1 &
     echo $! >"$DIR/$name.pid"
