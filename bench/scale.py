@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def cluster(*args: str, **env: str) -> str:
 
 def cpu_ticks() -> dict[str, int]:
     """utime + stime per part of the topology, summed over its processes."""
-    parts = {"bazaar": 0, "postgres": 0, "pgbouncer": 0, "haproxy": 0, "wrk": 0}
+    parts = {"bazaar": 0, "postgres": 0, "pgbouncer": 0, "haproxy": 0}
     # Each Bazaar process leads its own process group (cluster.sh starts it with setsid).
     groups = {int(p.read_text().split()[0]) for p in Path(ENV["CLUSTER_DIR"]).glob("app*.pid")}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -85,13 +86,30 @@ def cpu_ticks() -> dict[str, int]:
     return parts
 
 
+_last_idle: list[float] = []
+
+
+def machine_busy(seconds: float) -> float:
+    """Cores busy on the whole machine since the previous call (everything, not only ours)."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = (fields[3] + fields[4]) / os.sysconf("SC_CLK_TCK")
+    busy = (os.cpu_count() or 1) - (idle - _last_idle[-1]) / seconds if _last_idle else float("nan")
+    _last_idle.append(idle)
+    return round(busy, 2)
+
+
 def measured(script: str, url: str, tag: str) -> dict[str, Any]:
     wrkrun.run(script, TMP / f"{tag}-warmup.lua", url, conns=CONNS, duration=WARMUP)
-    before, started = cpu_ticks(), time.monotonic()
+    machine_busy(1)
+    before, children, started = cpu_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     figures = wrkrun.run(script, TMP / f"{tag}.lua", url, conns=CONNS, duration=DURATION)
     seconds, after = time.monotonic() - started, cpu_ticks()
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk has exited: its CPU is ours now
     hz = os.sysconf("SC_CLK_TCK")
     figures["cpu_cores"] = {part: round((after[part] - before[part]) / hz / seconds, 2) for part in before}
+    wrk_seconds = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
+    figures["cpu_cores"]["wrk"] = round(wrk_seconds / seconds, 2)
+    figures["cpu_cores"]["machine"] = machine_busy(seconds)
     return figures
 
 
@@ -216,7 +234,7 @@ def markdown(results: dict[str, Any]) -> list[str]:
     base = {(r["endpoint"], r["db"]): r["rps"] for r in runs if r["processes"] == 1 and r["workers"] == 1}
     direct = {(r["endpoint"], r["config"]): r["rps"] for r in runs if r["db"] == "primary"}
     out = [
-        "| endpoint | configuration | database path | req/s | x 1x1 | PgBouncer / direct | p99 ms | CPU cores: Bazaar / PostgreSQL / PgBouncer / HAProxy / wrk |",
+        "| endpoint | configuration | database path | req/s | x 1x1 | PgBouncer / direct | p99 ms | CPU cores: Bazaar / PostgreSQL / PgBouncer / HAProxy / wrk / whole machine |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
@@ -224,7 +242,7 @@ def markdown(results: dict[str, Any]) -> list[str]:
         vs_direct = f"{r['rps'] / direct[(r['endpoint'], r['config'])]:.2f}" if r["db"] == "pgbouncer" else ""
         out.append(
             f"| {r['endpoint']} | {r['config']} | {r['db']} | {r['rps']:.0f} | {r['rps'] / base[(r['endpoint'], r['db'])]:.2f} "
-            f"| {vs_direct} | {r['p99_ms']:.0f} | {cpu['bazaar']} / {cpu['postgres']} / {cpu['pgbouncer']} / {cpu['haproxy']} / {cpu['wrk']} |"
+            f"| {vs_direct} | {r['p99_ms']:.0f} | {cpu['bazaar']} / {cpu['postgres']} / {cpu['pgbouncer']} / {cpu['haproxy']} / {cpu['wrk']} / {cpu['machine']} |"
         )
     out += [
         "",
