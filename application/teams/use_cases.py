@@ -101,15 +101,19 @@ class _TeamWrite(_TeamRead):
         self._tx = tx
 
 
-async def _lock_team(uow: TeamsUnitOfWork, actor: Actor, team_id: int, if_match: str | None) -> Team:
+async def _lock_team(uow: TeamsUnitOfWork, team_id: int) -> Team:
     team = await uow.teams.get(team_id, for_update=True)
     if team is None:
         raise team_not_found(team_id)
+    return team
+
+
+async def _team_unchanged(uow: TeamsUnitOfWork, actor: Actor, team_id: int, if_match: str | None) -> None:
+    """``If-Match`` against the team as ``actor`` sees it (its row locked by the caller)."""
     if needs_check(if_match):
         current = await uow.teams.view(team_id)
         assert current is not None  # the row is locked
         _precondition(if_match, current.seen_by(actor).etag, "team")
-    return team
 
 
 class CreateTeam(_TeamWrite):
@@ -129,7 +133,8 @@ class PatchTeam(_TeamWrite):
         self, actor: Actor, team_id: int, cmd: PatchTeamCommand, *, if_match: str | None = None
     ) -> TeamView:
         async def work(uow: TeamsUnitOfWork) -> None:
-            team = await _lock_team(uow, actor, team_id, if_match)
+            team = await _lock_team(uow, team_id)
+            await _team_unchanged(uow, actor, team_id, if_match)
             if team.revise(name=cmd.name, headquarters=cmd.headquarters):
                 await uow.teams.update(team)
 
@@ -147,7 +152,8 @@ class DeleteTeam:
         actor.require_superuser()
 
         async def work(uow: TeamsUnitOfWork) -> None:
-            await _lock_team(uow, actor, team_id, if_match)
+            await _lock_team(uow, team_id)
+            await _team_unchanged(uow, actor, team_id, if_match)
             await uow.teams.delete(team_id)
 
         await self._tx(work)
@@ -185,14 +191,14 @@ class SetMembership(_TeamWrite):
 
     async def __call__(self, actor: Actor, team_id: int, hero_id: int, is_training: bool) -> TeamView:
         async def work(uow: TeamsUnitOfWork) -> None:
-            await _lock_team(uow, actor, team_id, None)
+            await _lock_team(uow, team_id)
             if await uow.heroes.get(hero_id) is None:
                 raise hero_not_found(hero_id)
             current = await uow.memberships.get(team_id, hero_id)
             if current is None:
-                await uow.memberships.add(Membership(team_id, hero_id, bool(is_training)))
-            elif current.is_training != bool(is_training):
-                current.is_training = bool(is_training)
+                await uow.memberships.add(Membership(team_id, hero_id, is_training))
+            elif current.is_training != is_training:
+                current.is_training = is_training
                 await uow.memberships.update(current)
 
         await self._tx(work)
@@ -207,7 +213,7 @@ class RemoveMembership:
 
     async def __call__(self, actor: Actor, team_id: int, hero_id: int) -> None:
         async def work(uow: TeamsUnitOfWork) -> None:
-            await _lock_team(uow, actor, team_id, None)
+            await _lock_team(uow, team_id)
             if not await uow.memberships.delete(team_id, hero_id):
                 raise NotFound(f"Hero {hero_id} is not a member of team {team_id}")
 
@@ -235,6 +241,7 @@ class _HeroWrite(_HeroRead):
 
 
 async def _lock_hero(uow: TeamsUnitOfWork, actor: Actor, hero_id: int, if_match: str | None) -> Hero:
+    """The hero, its row locked, checked against ``If-Match`` as ``actor`` sees it."""
     hero = await uow.heroes.get(hero_id, for_update=True)
     if hero is None:
         raise hero_not_found(hero_id)

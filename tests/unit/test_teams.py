@@ -3,6 +3,7 @@ sees secret names (in every view), If-Match, filters, paging and the statistics.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -160,6 +161,8 @@ def test_etags_are_strong_digests_of_what_the_caller_sees() -> None:
         "team", [1, "A", "HQ", [[3, "Rusty", "Tommy", True], [4, "Dive", "D", False]]]
     )
     assert representation_etag("team", [1]) != representation_etag("hero", [1])
+    digest = hashlib.sha256('["hero",[7,"Zoë",null]]'.encode()).hexdigest()[:20]
+    assert representation_etag("hero", [7, "Zoë", None]) == f'"{digest}"'
     assert TEAM.seen_by(ANN).etag != tag  # the hidden secret leaves no trace to compare
     changed = [
         TeamView(2, "A", "HQ", TEAM.members),
@@ -276,6 +279,23 @@ async def test_if_match_compares_with_the_representation_the_caller_sees(league:
         ANN, team.id, teams.PatchTeamCommand(name="B"), if_match=as_ann.etag
     )
     assert patched.name == "B" and patched.members[0].secret_name is None
+    as_root = await league.teams.get_team()(ROOT, team.id)
+    with pytest.raises(PreconditionFailed):
+        await league.teams.patch_team()(
+            ROOT, team.id, teams.PatchTeamCommand(name="C"), if_match=patched.etag
+        )
+    by_root = await league.teams.patch_team()(
+        ROOT, team.id, teams.PatchTeamCommand(name="C"), if_match=as_root.etag
+    )
+    assert by_root.name == "C" and by_root.members[0].secret_name == "secret Rusty"
+    with pytest.raises(PreconditionFailed):
+        await league.teams.delete_team()(
+            ROOT, team.id, if_match=(await league.teams.get_team()(ANN, team.id)).etag
+        )
+    await league.teams.delete_team()(
+        ROOT, team.id, if_match=(await league.teams.get_team()(ROOT, team.id)).etag
+    )
+    assert league.db.state.teams == {}
 
 
 async def test_only_superusers_delete_teams_and_the_heroes_stay(league: League) -> None:
@@ -341,6 +361,11 @@ async def test_put_member_adds_or_updates_the_link(league: League) -> None:
     assert await league.join(team.id, rusty.id, training=False) == updated
     assert Statement("memberships.update") not in league.db.statements
     assert Statement("memberships.add") not in league.db.statements
+    again = await league.join(team.id, rusty.id, training=True)
+    assert again.members == (MemberView(rusty.id, "Rusty", None, True),)
+    league.db.statements.clear()
+    assert await league.join(team.id, rusty.id, training=True) == again
+    assert Statement("memberships.update") not in league.db.statements
     both = await league.teams.set_membership()(ROOT, team.id, dive.id, False)
     assert [(m.hero_id, m.secret_name) for m in both.members] == [
         (rusty.id, "secret Rusty"),
@@ -353,7 +378,7 @@ async def test_put_member_adds_or_updates_the_link(league: League) -> None:
         await league.join(team.id, 999)
     assert no_hero.value.detail == "Hero 999 not found"
     hero = await league.teams.get_hero()(ANN, rusty.id)
-    assert hero.teams == (HeroTeamView(team.id, "Alpha", False),) and hero.secret_name is None
+    assert hero.teams == (HeroTeamView(team.id, "Alpha", True),) and hero.secret_name is None
 
 
 async def test_delete_member(league: League) -> None:
@@ -412,8 +437,26 @@ async def test_create_read_and_patch_heroes(league: League) -> None:
     with pytest.raises(NotFound) as missing:
         await patch(ANN, 999, teams.PatchHeroCommand(age=1))
     assert missing.value.detail == "Hero 999 not found"
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as unknown:
         await league.teams.get_hero()(ROOT, 999)
+    assert unknown.value.detail == "Hero 999 not found"
+    league.db.statements.clear()
+    aged = await patch(ANN, hidden.id, teams.PatchHeroCommand(age=7))
+    assert aged.age == 7 and league.db.state.heroes[hidden.id].age == 7
+    assert Statement("heroes.get", for_update=True) in league.db.statements
+    as_root = await league.teams.get_hero()(ROOT, hidden.id)
+    with pytest.raises(PreconditionFailed):
+        await patch(ROOT, hidden.id, teams.PatchHeroCommand(age=8), if_match=aged.etag)
+    by_root = await patch(ROOT, hidden.id, teams.PatchHeroCommand(age=8), if_match=as_root.etag)
+    assert (by_root.age, by_root.secret_name) == (8, "Tom")
+    with pytest.raises(PreconditionFailed):
+        await league.teams.delete_hero()(
+            ROOT, hidden.id, if_match=(await league.teams.get_hero()(ANN, hidden.id)).etag
+        )
+    await league.teams.delete_hero()(
+        ROOT, hidden.id, if_match=(await league.teams.get_hero()(ROOT, hidden.id)).etag
+    )
+    assert hidden.id not in league.db.state.heroes
 
 
 async def test_only_superusers_delete_heroes_and_their_memberships_go(league: League) -> None:
@@ -464,8 +507,9 @@ async def test_list_heroes_filters_paging_and_redaction(league: League) -> None:
     )
     rest = await league.heroes(ROOT, PageParams(sort="id", limit=2, cursor=everyone.next_cursor))
     assert names(rest) == ["Nobody"] and rest.next_cursor is None
-    with pytest.raises(BadRequest):
-        await league.heroes(ROOT, PageParams(sort="id", limit=2, cursor=everyone.next_cursor), min_age=1)
+    for other in ({"min_age": 1}, {"max_age": 100}, {"q": "o"}, {"team_id": team.id}):
+        with pytest.raises(BadRequest):
+            await league.heroes(ROOT, PageParams(sort="id", limit=2, cursor=everyone.next_cursor), **other)
 
 
 async def test_team_stats(league: League) -> None:
