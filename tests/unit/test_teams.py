@@ -11,7 +11,7 @@ import pytest
 from application import teams
 from application.common import Actor
 from application.errors import TransientConflict
-from application.pagination import PageParams
+from application.pagination import PageParams, Sort, scope_of
 from application.preconditions import needs_check
 from application.teams.views import (
     HeroTeamView,
@@ -338,6 +338,9 @@ async def test_list_teams_with_members_search_paging_and_redaction(league: Leagu
     assert [t.name for t in by_id.items] == ["Beta%2", "Beta_1", "Alpha"]
     with pytest.raises(BadRequest):  # a cursor belongs to its filter
         await listed(None, "Beta", PageParams(sort="name", limit=2, cursor=page.next_cursor))
+    tags_cursor = league.container.core.cursors().encode(Sort("name"), ("tags", 1), scope_of("tags"))
+    with pytest.raises(BadRequest):  # another list's cursor, even with the same sort and look-alike filter
+        await listed(None, "tags", PageParams(sort="name", cursor=tags_cursor))
     with pytest.raises(InvalidInput) as bad_sort:
         await listed(None, None, PageParams(sort="headquarters"))
     assert bad_sort.value.field == "sort"
