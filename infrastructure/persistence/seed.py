@@ -260,6 +260,15 @@ async def _taken(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, A
     return {tuple(r) for r in found}
 
 
+async def _ids_by(conn: AsyncConnection, table: Table, key: Any, keys: Sequence[str]) -> dict[str, int]:
+    """The ids of the rows whose ``key`` column is one of ``keys`` (planned rows, new or not)."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        rows = await conn.execute(select(key, table.c.id).where(key.in_(chunk)))
+        ids.update({row[0]: row[1] for row in rows})
+    return ids
+
+
 async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress: Progress) -> SeedResult:
     if plan.items and not plan.users:
         raise ValueError("items need at least one user")
@@ -269,10 +278,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
         for done, chunk in enumerate(_chunks(users), 1):
             added["users"] += len(await _insert_new(conn, _users, chunk, _users.c.id))
             progress("users", min(done * CHUNK, len(users)), len(users))
-        user_ids: dict[str, int] = {}
-        for chunk in _chunks([u["email"] for u in users]):
-            rows = await conn.execute(select(_users.c.email, _users.c.id).where(_users.c.email.in_(chunk)))
-            user_ids.update({r.email: r.id for r in rows})
+        user_ids = await _ids_by(conn, _users, _users.c.email, [u["email"] for u in users])
 
         names = tag_names(plan)
         if names:
@@ -350,10 +356,7 @@ async def _seed_teams(conn: AsyncConnection, plan: SeedPlan, progress: Progress)
     for done, chunk in enumerate(_chunks(teams), 1):
         added["teams"] += len(await _insert_new(conn, _teams, chunk, _teams.c.id))
         progress("teams", min(done * CHUNK, len(teams)), len(teams))
-    team_ids: dict[str, int] = {}
-    for names in _chunks([t["name"] for t in teams]):
-        rows = await conn.execute(select(_teams.c.name, _teams.c.id).where(_teams.c.name.in_(names)))
-        team_ids.update({r.name: r.id for r in rows})
+    team_ids = await _ids_by(conn, _teams, _teams.c.name, [t["name"] for t in teams])
     heroes, teams_of = hero_rows(plan)
     links_planned = sum(len(t) for t in teams_of.values())
     links_done = 0
