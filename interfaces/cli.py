@@ -188,6 +188,8 @@ def seed(
     users: Annotated[int, typer.Option(min=0, help="Demo users (user0001@example.com, ...)")] = 1000,
     items: Annotated[int, typer.Option(min=0, help="Demo items, 0-3 tags each")] = 10_000,
     tags: Annotated[int, typer.Option(min=1, max=9999, help="Demo tags (tag-01, ...)")] = 50,
+    teams: Annotated[int, typer.Option(min=0, max=999, help="Demo teams (Team 001, ...)")] = 50,
+    heroes: Annotated[int, typer.Option(min=0, max=99_999, help="Demo heroes, in 0-2 teams each")] = 1000,
 ) -> None:
     """Load deterministic demo data with bulk inserts. Safe to run twice: rows that exist
     already are skipped. Demo users share one password (env BAZAAR_DEMO_PASSWORD, else
@@ -217,7 +219,9 @@ def seed(
                 progress.update(task_ids[table], completed=done if planned else 1)
 
             engine = container.core.engine()
-            result = await run_seed(engine, SeedPlan(users, items, tags), password_hash, advance)
+            result = await run_seed(
+                engine, SeedPlan(users, items, tags, teams, heroes), password_hash, advance
+            )
             return result, await counts(engine)
         finally:
             await container.core.engine().dispose()
@@ -231,7 +235,8 @@ def seed(
     else:
         typer.echo(
             f"added {result.users} users, {result.tags} tags, {result.items} items, "
-            f"{result.item_tags} item tags, {result.accounts} accounts in {elapsed:.1f}s"
+            f"{result.item_tags} item tags, {result.accounts} accounts, {result.teams} teams, "
+            f"{result.heroes} heroes, {result.memberships} memberships in {elapsed:.1f}s"
         )
     typer.echo("database now holds " + ", ".join(f"{n} {table}" for table, n in totals.items()))
 

@@ -25,6 +25,7 @@ from application.common import UNSET, Actor, Unset
 from application.identity.ports import UserQueries
 from application.pagination import CursorCodec, Page, PageParams, scope_of
 from application.ports import Clock
+from application.preconditions import if_match_ok
 from application.transactions import Transactions
 from domain.catalog import TAG_RE, Item, parse_price
 from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
@@ -41,20 +42,6 @@ CatalogTransactions = Transactions[CatalogUnitOfWork]
 
 def _not_found(item_id: int) -> NotFound:
     return NotFound(f"Item {item_id} not found")
-
-
-def if_match_ok(if_match: str | None, etag: str) -> bool:
-    """RFC 9110 If-Match with strong comparison: absent or ``*`` matches any current item; a
-    weak tag (``W/"..."``) never matches."""
-    if if_match is None:
-        return True
-    if if_match.strip() == "*":
-        return True
-    for candidate in if_match.split(","):
-        tag = candidate.strip()
-        if tag and not tag.startswith("W/") and tag.strip('"') == etag.strip('"'):
-            return True
-    return False
 
 
 async def _load_for_write(uow: CatalogUnitOfWork, actor: Actor, item_id: int, if_match: str | None) -> Item:

@@ -25,6 +25,13 @@ if TYPE_CHECKING:
         LedgerUnitOfWork,
         TransferRepository,
     )
+    from application.teams.ports import (
+        HeroRepository,
+        MembershipRepository,
+        TeamQueries,
+        TeamRepository,
+        TeamsUnitOfWork,
+    )
     from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
     from infrastructure.persistence.idempotency import SqlIdempotencyRepository
     from infrastructure.persistence.identity import (
@@ -37,6 +44,12 @@ if TYPE_CHECKING:
         SqlEntryRepository,
         SqlLedgerQueries,
         SqlTransferRepository,
+    )
+    from infrastructure.persistence.teams import (
+        SqlHeroRepository,
+        SqlMembershipRepository,
+        SqlTeamQueries,
+        SqlTeamRepository,
     )
     from infrastructure.persistence.uow import SqlUnitOfWork
 
@@ -54,6 +67,10 @@ def _adapters_implement_ports(
     transfers: SqlTransferRepository,
     ledger_queries: SqlLedgerQueries,
     idempotency: SqlIdempotencyRepository,
+    teams: SqlTeamRepository,
+    heroes: SqlHeroRepository,
+    memberships: SqlMembershipRepository,
+    team_queries: SqlTeamQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -69,3 +86,8 @@ def _adapters_implement_ports(
     _transfers: TransferRepository = transfers
     _ledger_queries: LedgerQueries = ledger_queries
     _idempotency: IdempotencyRepository = idempotency
+    _teams_uow: TeamsUnitOfWork = uow
+    _teams: TeamRepository = teams
+    _heroes: HeroRepository = heroes
+    _memberships: MembershipRepository = memberships
+    _team_queries: TeamQueries = team_queries

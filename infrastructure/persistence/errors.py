@@ -87,6 +87,9 @@ _MYSQL_FK = re.compile(
     r"REFERENCES `(?P<parent>[^`]+)`"
 )
 
+_PG_UNIQUE = re.compile(r'violates unique constraint "(?P<key>[^"]+)"')
+# "UNIQUE constraint failed: users.email" (columns) or "...: index 'uq_x'" (an expression index).
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|(?P<columns>.+))$")
 _PG_FK = re.compile(r'on table "(?P<parent>[^"]+)" violates foreign key constraint "(?P<name>[^"]+)"')
 _PG_FK_CHILD = re.compile(r'on table "(?P<child>[^"]+)"\s*$')
 _STATEMENT_TABLE = re.compile(r"^\s*(?:DELETE\s+FROM|UPDATE|INSERT\s+INTO)\s+\"?(\w+)", re.IGNORECASE)
@@ -112,12 +115,28 @@ def _integrity(error: sa_exc.IntegrityError) -> Exception:
     errno = mysql_errno(error)
     if errno is not None:
         return _mysql_integrity(errno, message)
-    for marker, (entity, field) in UNIQUE_CONSTRAINTS.items():
-        if marker in message:
-            return AlreadyExists(entity, field)
+    key = unique_key(message)
+    if key is not None:
+        if key in UNIQUE_CONSTRAINTS:
+            return AlreadyExists(*UNIQUE_CONSTRAINTS[key])
+        return Conflict("The change conflicts with existing data")  # a primary key, say
     if "foreign key" in message.lower():
         return _foreign_key(message, str(error.statement or ""))
     return Conflict("The change conflicts with existing data")
+
+
+def unique_key(message: str) -> str | None:
+    """The unique constraint or index a PostgreSQL or SQLite violation names, exactly: the key
+    of ``UNIQUE_CONSTRAINTS``. Never a substring search of the whole message, whose DETAIL line
+    quotes the offending value: a hero named "users.email" must not read as a taken email."""
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    pg = _PG_UNIQUE.search(first_line)
+    if pg is not None:
+        return pg["key"]
+    sqlite = _SQLITE_UNIQUE.search(first_line)
+    if sqlite is not None:
+        return sqlite["index"] or sqlite["columns"].strip()
+    return None
 
 
 def _foreign_key(message: str, statement: str) -> Conflict:

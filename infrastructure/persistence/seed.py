@@ -1,5 +1,5 @@
-"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, and an account
-with an opening deposit per user.
+"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, an account
+with an opening deposit per user, and teams, heroes and their memberships.
 
 The rows are a pure function of the plan (fixed random seed), shaped like the benchmark
 anchors' data (``Item 00001``, ``tag-01``, 0-3 tags per item, ~90% active). Every row has a
@@ -28,11 +28,14 @@ from domain.ledger import EntryKind
 from infrastructure.persistence.models import (
     AccountRow,
     EntryRow,
+    HeroRow,
     ItemRow,
     TagRow,
+    TeamRow,
     UserRow,
     is_mysql_family,
     item_tags,
+    team_members,
 )
 
 SEED = 20260101
@@ -45,6 +48,8 @@ _tags = cast(Table, TagRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _accounts = cast(Table, AccountRow.__table__)
 _entries = cast(Table, EntryRow.__table__)
+_teams = cast(Table, TeamRow.__table__)
+_heroes = cast(Table, HeroRow.__table__)
 
 Progress = Callable[[str, int, int], None]  # (table, rows handled so far, rows planned)
 
@@ -54,6 +59,8 @@ class SeedPlan:
     users: int = 1000
     items: int = 10_000
     tags: int = 50
+    teams: int = 50
+    heroes: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +70,24 @@ class SeedResult:
     items: int
     item_tags: int
     accounts: int = 0  # one "Main" account per demo user, each with one opening deposit
+    teams: int = 0
+    heroes: int = 0
+    memberships: int = 0
 
     @property
     def added_anything(self) -> bool:
-        return any((self.users, self.tags, self.items, self.item_tags, self.accounts))
+        return any(
+            (
+                self.users,
+                self.tags,
+                self.items,
+                self.item_tags,
+                self.accounts,
+                self.teams,
+                self.heroes,
+                self.memberships,
+            )
+        )
 
 
 def _chunks(rows: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -121,6 +142,27 @@ def item_rows(plan: SeedPlan) -> tuple[list[dict[str, Any]], dict[str, list[int]
     return items, tags_of
 
 
+def team_rows(plan: SeedPlan) -> list[dict[str, Any]]:
+    return [
+        {"name": f"Team {t:03d}", "headquarters": f"City {t % 20 + 1:02d}"} for t in range(1, plan.teams + 1)
+    ]
+
+
+def hero_rows(plan: SeedPlan) -> tuple[list[dict[str, Any]], dict[str, list[tuple[int, bool]]]]:
+    """Heroes (about one in ten of unknown age) and, per name, the team numbers it joins (0-2 of
+    them, about one link in five in training)."""
+    rng = random.Random(SEED + 2)  # noqa: S311 - demo data
+    heroes: list[dict[str, Any]] = []
+    teams_of: dict[str, list[tuple[int, bool]]] = {}
+    for h in range(1, plan.heroes + 1):
+        name = f"Hero {h:05d}"
+        age = None if rng.random() < 0.1 else rng.randint(16, 120)
+        heroes.append({"name": name, "secret_name": f"Secret identity {h:05d}", "age": age})
+        joined = sorted(rng.sample(range(1, plan.teams + 1), rng.randint(0, min(2, plan.teams))))
+        teams_of[name] = [(t, rng.random() < 0.2) for t in joined]
+    return heroes, teams_of
+
+
 def _insert(conn: AsyncConnection, table: Table) -> Any:
     return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
 
@@ -159,6 +201,10 @@ def row_key(table: Table, row: dict[str, Any]) -> tuple[Any, ...]:
         return (row["owner_id"], row["title"].lower())
     if table is _accounts:
         return (row["owner_id"], row["name"])
+    if table is _teams or table is _heroes:
+        return (row["name"].lower(),)
+    if table is team_members:
+        return (row["team_id"], row["hero_id"])
     return (row["item_id"], row["tag_id"])
 
 
@@ -197,10 +243,30 @@ async def _taken(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, A
             select(_accounts.c.owner_id, _accounts.c.name).where(_accounts.c.owner_id.in_(owners))
         )
         return {tuple(r) for r in found}
+    if table is _teams or table is _heroes:
+        names = [r["name"].lower() for r in rows]
+        found = await conn.execute(select(table.c.name_lower).where(table.c.name_lower.in_(names)))
+        return {tuple(r) for r in found}
+    if table is team_members:
+        links = [(r["team_id"], r["hero_id"]) for r in rows]
+        key = tuple_(team_members.c.team_id, team_members.c.hero_id)
+        found = await conn.execute(
+            select(team_members.c.team_id, team_members.c.hero_id).where(key.in_(links))
+        )
+        return {tuple(r) for r in found}
     pairs = [(r["item_id"], r["tag_id"]) for r in rows]
     link = tuple_(item_tags.c.item_id, item_tags.c.tag_id)
     found = await conn.execute(select(item_tags.c.item_id, item_tags.c.tag_id).where(link.in_(pairs)))
     return {tuple(r) for r in found}
+
+
+async def _ids_by(conn: AsyncConnection, table: Table, key: Any, keys: Sequence[str]) -> dict[str, int]:
+    """The ids of the rows whose ``key`` column is one of ``keys`` (planned rows, new or not)."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        rows = await conn.execute(select(key, table.c.id).where(key.in_(chunk)))
+        ids.update({row[0]: row[1] for row in rows})
+    return ids
 
 
 async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress: Progress) -> SeedResult:
@@ -212,10 +278,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
         for done, chunk in enumerate(_chunks(users), 1):
             added["users"] += len(await _insert_new(conn, _users, chunk, _users.c.id))
             progress("users", min(done * CHUNK, len(users)), len(users))
-        user_ids: dict[str, int] = {}
-        for chunk in _chunks([u["email"] for u in users]):
-            rows = await conn.execute(select(_users.c.email, _users.c.id).where(_users.c.email.in_(chunk)))
-            user_ids.update({r.email: r.id for r in rows})
+        user_ids = await _ids_by(conn, _users, _users.c.email, [u["email"] for u in users])
 
         names = tag_names(plan)
         if names:
@@ -248,8 +311,10 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
             progress("items", min(done * CHUNK, len(items)), len(items))
             progress("item tags", links_done, links_planned)
         added["accounts"] = await _seed_accounts(conn, list(user_ids.values()), progress)
+        added.update(await _seed_teams(conn, plan, progress))
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("ANALYZE users, tags, items, item_tags, accounts, ledger_entries"))
+            tables = "users, tags, items, item_tags, accounts, ledger_entries, teams, heroes, team_members"
+            await conn.execute(text(f"ANALYZE {tables}"))
     return SeedResult(**added)
 
 
@@ -283,9 +348,48 @@ async def _seed_accounts(conn: AsyncConnection, owner_ids: list[int], progress: 
     return created
 
 
+async def _seed_teams(conn: AsyncConnection, plan: SeedPlan, progress: Progress) -> dict[str, int]:
+    """Teams and heroes by name (their natural key), and the memberships of the heroes this run
+    created, in bulk: a second run finds every name taken and adds nothing."""
+    teams = team_rows(plan)
+    added = {"teams": 0, "heroes": 0, "memberships": 0}
+    for done, chunk in enumerate(_chunks(teams), 1):
+        added["teams"] += len(await _insert_new(conn, _teams, chunk, _teams.c.id))
+        progress("teams", min(done * CHUNK, len(teams)), len(teams))
+    team_ids = await _ids_by(conn, _teams, _teams.c.name, [t["name"] for t in teams])
+    heroes, teams_of = hero_rows(plan)
+    links_planned = sum(len(t) for t in teams_of.values())
+    links_done = 0
+    for done, chunk in enumerate(_chunks(heroes), 1):
+        created = await _insert_new(conn, _heroes, chunk, _heroes.c.id, _heroes.c.name)
+        added["heroes"] += len(created)
+        links = [
+            {"team_id": team_ids[f"Team {t:03d}"], "hero_id": row.id, "is_training": training}
+            for row in created
+            for t, training in teams_of[row.name]
+            if f"Team {t:03d}" in team_ids
+        ]
+        if links:
+            added["memberships"] += len(await _insert_new(conn, team_members, links, team_members.c.team_id))
+        links_done += sum(len(teams_of[h["name"]]) for h in chunk)
+        progress("heroes", min(done * CHUNK, len(heroes)), len(heroes))
+        progress("memberships", links_done, links_planned)
+    return added
+
+
 async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {
             table.name: int(await conn.scalar(select(func.count()).select_from(table)) or 0)
-            for table in (_users, _tags, _items, item_tags, _accounts, _entries)
+            for table in (
+                _users,
+                _tags,
+                _items,
+                item_tags,
+                _accounts,
+                _entries,
+                _teams,
+                _heroes,
+                team_members,
+            )
         }

@@ -23,6 +23,7 @@ from infrastructure.persistence.errors import translate
 from infrastructure.persistence.idempotency import SqlIdempotencyRepository
 from infrastructure.persistence.identity import SqlLoginThrottleRepository, SqlUserRepository
 from infrastructure.persistence.ledger import SqlAccountRepository, SqlEntryRepository, SqlTransferRepository
+from infrastructure.persistence.teams import SqlHeroRepository, SqlMembershipRepository, SqlTeamRepository
 
 
 class SqlUnitOfWork:
@@ -104,6 +105,20 @@ class SqlUnitOfWork:
     @cached_property
     def transfers(self) -> SqlTransferRepository:
         return SqlTransferRepository(self.session)
+
+    # --- teams ------------------------------------------------------------------------------
+
+    @cached_property
+    def teams(self) -> SqlTeamRepository:
+        return SqlTeamRepository(self.session)
+
+    @cached_property
+    def heroes(self) -> SqlHeroRepository:
+        return SqlHeroRepository(self.session)
+
+    @cached_property
+    def memberships(self) -> SqlMembershipRepository:
+        return SqlMembershipRepository(self.session)
 
     # --- shared -----------------------------------------------------------------------------
 

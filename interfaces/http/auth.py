@@ -37,5 +37,24 @@ async def current_actor(user: Annotated[UserView, Depends(current_user)]) -> Act
     return Actor(user_id=user.id, is_superuser=user.is_superuser)
 
 
+@inject
+async def optional_actor(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    authenticate: Authenticate = Depends(Provide[Container.identity.authenticate]),
+) -> Actor | None:
+    """For public reads that show more to some callers: no token is an anonymous caller (None);
+    a token that is sent must be valid (else 401, as everywhere)."""
+    if not token:
+        return None
+    user = await authenticate(token)
+    request.state.user_id = user.id  # for the request log line
+    return Actor(user_id=user.id, is_superuser=user.is_superuser)
+
+
 CurrentUser = Annotated[UserView, Depends(current_user)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+# The OpenAPI ``openapi_extra`` of an operation whose token is optional: the empty requirement
+# joins the bearer one (``security: [{OAuth2PasswordBearer: []}, {}]``).
+OPTIONAL_AUTH: dict[str, object] = {"security": [{}]}

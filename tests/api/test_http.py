@@ -131,6 +131,19 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "transfers-create": {
         "json": {"from_account_id": "{account}", "to_account_id": "{other_account}", "amount": "1"}
     },
+    "teams-create": {"json": {"name": "{username} team"}},
+    "teams-list": {},
+    "teams-read": {},
+    "teams-patch": {"json": {"headquarters": "Wired"}},
+    "teams-delete": {},
+    "teams-set-member": {"json": {"is_training": True}},
+    "teams-remove-member": {},
+    "heroes-create": {"json": {"name": "{username} hero", "secret_name": "Wired", "age": 30}},
+    "heroes-list": {},
+    "heroes-read": {},
+    "heroes-patch": {"json": {"age": 31}},
+    "heroes-delete": {},
+    "stats-teams": {},
 }
 
 
@@ -188,7 +201,26 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
             "account": account,
             "other_account": other_account,
         }
-        ids = {"user_id": principal.id, "item_id": item["id"], "account_id": account}
+        team = (
+            await client.post(
+                "/api/v1/teams", json={"name": f"{principal.username} T"}, headers=principal.auth
+            )
+        ).json()
+        hero = {"name": f"{principal.username} H", "secret_name": "S"}
+        hero_id = (await client.post("/api/v1/heroes", json=hero, headers=principal.auth)).json()["id"]
+        joined = await client.put(
+            f"/api/v1/teams/{team['id']}/members/{hero_id}",
+            json={"is_training": False},
+            headers=principal.auth,
+        )
+        assert joined.status_code == 200, joined.text
+        ids = {
+            "user_id": principal.id,
+            "item_id": item["id"],
+            "account_id": account,
+            "team_id": team["id"],
+            "hero_id": hero_id,
+        }
         path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m, ids=ids: str(ids[m.group(1)]), context.path)
         request = _fill(WIRING_REQUESTS[route.name], names)
         (method,) = route.methods

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
         TransferRepository,
     )
     from application.ports import Clock, PasswordHasher, TokenService
+    from application.teams.ports import (
+        HeroRepository,
+        MembershipRepository,
+        TeamQueries,
+        TeamRepository,
+        TeamsUnitOfWork,
+    )
     from tests.fakes import (
         FakeClock,
         FakeHasher,
@@ -42,6 +49,12 @@ if TYPE_CHECKING:
         FakeLedgerQueries,
         FakeTransferRepository,
     )
+    from tests.fakes.teams import (
+        FakeHeroRepository,
+        FakeMembershipRepository,
+        FakeTeamQueries,
+        FakeTeamRepository,
+    )
 
 
 def _fakes_implement_ports(
@@ -60,6 +73,10 @@ def _fakes_implement_ports(
     transfers: FakeTransferRepository,
     ledger_queries: FakeLedgerQueries,
     idempotency: FakeIdempotencyRepository,
+    teams: FakeTeamRepository,
+    heroes: FakeHeroRepository,
+    memberships: FakeMembershipRepository,
+    team_queries: FakeTeamQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -78,3 +95,8 @@ def _fakes_implement_ports(
     _transfers: TransferRepository = transfers
     _ledger_queries: LedgerQueries = ledger_queries
     _idempotency: IdempotencyRepository = idempotency
+    _teams_uow: TeamsUnitOfWork = uow
+    _teams: TeamRepository = teams
+    _heroes: HeroRepository = heroes
+    _memberships: MembershipRepository = memberships
+    _team_queries: TeamQueries = team_queries

@@ -12,12 +12,14 @@ from infrastructure.container import Container
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
 from infrastructure.containers.ledger import Ledger
+from infrastructure.containers.teams import Teams
 from infrastructure.settings import Settings
 from tests.fakes.catalog import FakeItemQueries
 from tests.fakes.identity import FakeUserQueries
 from tests.fakes.ledger import FakeLedgerQueries
 from tests.fakes.security import FakeClock, FakeHasher, FakeTokens
 from tests.fakes.state import FakeDatabase
+from tests.fakes.teams import FakeTeamQueries
 from tests.fakes.uow import FakeUnitOfWorkFactory
 
 UNIT_SECRET = "unit-test-secret-key-of-32-bytes-or-more"
@@ -51,6 +53,7 @@ class Fakes:
         container.catalog.queries.override(providers.Object(items))
         container.catalog.own_writes.override(providers.Object(items))
         container.ledger.queries.override(providers.Object(FakeLedgerQueries(self.db)))
+        container.teams.queries.override(providers.Object(FakeTeamQueries(self.db)))
         self.container = container
 
     @property
@@ -64,3 +67,7 @@ class Fakes:
     @property
     def ledger(self) -> Ledger:
         return self.container.ledger  # type: ignore[return-value]
+
+    @property
+    def teams(self) -> Teams:
+        return self.container.teams  # type: ignore[return-value]

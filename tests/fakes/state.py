@@ -28,6 +28,7 @@ from domain.catalog import Item
 from domain.errors import Conflict
 from domain.identity import User
 from domain.ledger import Account, Entry, Transfer
+from domain.teams import Hero, Membership, Team
 
 
 @dataclass
@@ -39,6 +40,9 @@ class FakeState:
     accounts: dict[int, Account] = field(default_factory=dict)
     entries: dict[int, Entry] = field(default_factory=dict)
     transfers: dict[int, Transfer] = field(default_factory=dict)
+    teams: dict[int, Team] = field(default_factory=dict)
+    heroes: dict[int, Hero] = field(default_factory=dict)
+    memberships: dict[tuple[int, int], Membership] = field(default_factory=dict)  # (team, hero) →
     # (user id, key) → (fingerprint, response or None while in flight, claimed at)
     idempotency_keys: dict[tuple[int, str], tuple[str, StoredResponse | None, datetime]] = field(
         default_factory=dict

@@ -13,6 +13,7 @@ from tests.fakes.idempotency import FakeIdempotencyRepository
 from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserRepository
 from tests.fakes.ledger import FakeAccountRepository, FakeEntryRepository, FakeTransferRepository
 from tests.fakes.state import FakeDatabase
+from tests.fakes.teams import FakeHeroRepository, FakeMembershipRepository, FakeTeamRepository
 
 
 class FakeUnitOfWork:
@@ -74,6 +75,18 @@ class FakeUnitOfWork:
     @property
     def transfers(self) -> FakeTransferRepository:
         return FakeTransferRepository(self)
+
+    @property
+    def teams(self) -> FakeTeamRepository:
+        return FakeTeamRepository(self)
+
+    @property
+    def heroes(self) -> FakeHeroRepository:
+        return FakeHeroRepository(self)
+
+    @property
+    def memberships(self) -> FakeMembershipRepository:
+        return FakeMembershipRepository(self)
 
     @property
     def idempotency(self) -> FakeIdempotencyRepository:

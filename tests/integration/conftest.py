@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from application.catalog.ports import ItemQueries
 from application.identity.ports import UserQueries
 from application.ledger.ports import LedgerQueries
+from application.teams.ports import TeamQueries
 from domain.identity import User
 from infrastructure.container import Container
 from tests.conftest import build_container, empty_tables
@@ -50,6 +51,10 @@ class Backend:
     @property
     def ledger(self) -> LedgerQueries:
         return self.container.ledger.queries()  # type: ignore[no-any-return]
+
+    @property
+    def teams(self) -> TeamQueries:
+        return self.container.teams.queries()  # type: ignore[no-any-return]
 
     async def clear(self) -> None:
         """Empty every table (between the examples of a property test)."""

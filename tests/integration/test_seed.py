@@ -15,7 +15,7 @@ from tests.conftest import build_container
 
 async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -> None:
     db = server_db
-    plan = SeedPlan(users=30, items=400, tags=12)
+    plan = SeedPlan(users=30, items=400, tags=12, teams=7, heroes=60)
     calls: list[tuple[str, int, int]] = []
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -25,7 +25,7 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
     finally:
         event.remove(db.sync_engine, "before_cursor_execute", listener)
     assert (first.users, first.tags, first.items) == (30, 12, 400)
-    assert len(statements) < 20, "bulk inserts, not one statement per row"
+    assert len(statements) < 30, "bulk inserts, not one statement per row"
     assert ("items", 400, 400) in calls
     totals = await counts(db)
     assert totals == {
@@ -35,8 +35,12 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
         "item_tags": first.item_tags,
         "accounts": 30,
         "ledger_entries": 30,
+        "teams": 7,
+        "heroes": 60,
+        "team_members": first.memberships,
     }
-    assert first.accounts == 30
+    assert first.accounts == 30 and (first.teams, first.heroes) == (7, 60) and first.memberships > 30
+    assert ("heroes", 60, 60) in calls and ("teams", 7, 7) in calls
     async with db.connect() as conn:
         snapshot = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
         per_item = (
@@ -45,6 +49,15 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
             )
         ).scalar()
         hashes = (await conn.execute(text("SELECT DISTINCT password_hash FROM users"))).scalars().all()
+        heroes = (await conn.execute(text("SELECT name, secret_name, age FROM heroes ORDER BY id"))).all()
+        per_hero = (
+            await conn.execute(
+                text("SELECT max(n) FROM (SELECT count(*) n FROM team_members GROUP BY hero_id) x")
+            )
+        ).scalar()
+    assert per_hero is not None and per_hero <= 2
+    assert heroes[0] == ("Hero 00001", "Secret identity 00001", heroes[0].age)
+    assert any(h.age is None for h in heroes) and all(h.age is None or 16 <= h.age <= 120 for h in heroes)
     assert per_item is not None and per_item <= 3 and hashes == ["argon2-hash"]
     second = await seed(db, plan, "argon2-hash", lambda *a: None)
     assert not second.added_anything
@@ -52,6 +65,11 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
     async with db.connect() as conn:
         again = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
     assert again == snapshot
+    async with db.connect() as conn:
+        heroes_again = (
+            await conn.execute(text("SELECT name, secret_name, age FROM heroes ORDER BY id"))
+        ).all()
+    assert heroes_again == heroes
     report = await build_container(db).ledger.verify()()
     assert report.ok and report.total_balance == report.total_deposits > 0
 
@@ -66,6 +84,7 @@ def test_cli_seed_on_sqlite(tmp_path: Path) -> None:
     first = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
     assert first.exit_code == 0, first.output
     assert "added 5 users, 4 tags, 50 items" in first.output
+    assert "5 accounts, 50 teams, 1000 heroes" in first.output
     second = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
     assert second.exit_code == 0 and "nothing added" in second.output
     assert "5 users, 4 tags, 50 items" in second.output

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infrastructure.persistence.models import catalog, idempotency, identity, ledger
+from infrastructure.persistence.models import catalog, idempotency, identity, ledger, teams
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
 from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
 from infrastructure.persistence.models.ledger import AccountRow, EntryRow, TransferRow
+from infrastructure.persistence.models.teams import HeroRow, TeamRow, team_members
 from infrastructure.persistence.models.types import (
     MYSQL_FAMILY,
     MYSQL_TABLE_OPTIONS,
@@ -26,7 +27,7 @@ from infrastructure.persistence.models.types import (
     is_mysql_family,
 )
 
-CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency)
+CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency, teams)
 
 
 def _merged(name: str) -> dict[str, object]:
@@ -71,6 +72,7 @@ __all__ = [
     "AccountRow",
     "Base",
     "EntryRow",
+    "HeroRow",
     "Id",
     "IdempotencyKeyRow",
     "ItemRow",
@@ -78,10 +80,12 @@ __all__ = [
     "Money",
     "ProfileRow",
     "TagRow",
+    "TeamRow",
     "TransferRow",
     "UserRow",
     "UtcDateTime",
     "indexes_on",
     "is_mysql_family",
     "item_tags",
+    "team_members",
 ]

@@ -32,14 +32,14 @@ ID_BOUND = MAX_ID + 1
 IdPath = Annotated[int, Path(ge=1, lt=ID_BOUND)]
 
 
-def _whole_number(value: object) -> object:
+def whole_number(value: object) -> object:
     # JSON Schema's "integer" admits 7.0 (a number with no fraction): so does the server, while
     # strict validation still refuses "7", true and 7.5.
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 # An id in a body (strict models): a JSON integer, or a whole number written with a fraction.
-Id = Annotated[int, Field(ge=1, lt=ID_BOUND), BeforeValidator(_whole_number)]
+Id = Annotated[int, Field(ge=1, lt=ID_BOUND), BeforeValidator(whole_number)]
 # ISO 8601 with an explicit UTC offset ("+00:00"), not pydantic's "Z".
 Timestamp = Annotated[
     datetime,

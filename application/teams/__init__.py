@@ -1,0 +1,48 @@
+"""Teams: teams, heroes, the memberships between them, and team statistics. The use cases and
+commands, as routers, the CLI and the container use them."""
+
+from application.teams.use_cases import (
+    HERO_SORTS,
+    TEAM_SORTS,
+    CreateHero,
+    CreateHeroCommand,
+    CreateTeam,
+    CreateTeamCommand,
+    DeleteHero,
+    DeleteTeam,
+    GetHero,
+    GetTeam,
+    GetTeamStats,
+    ListHeroes,
+    ListHeroesQuery,
+    ListTeams,
+    PatchHero,
+    PatchHeroCommand,
+    PatchTeam,
+    PatchTeamCommand,
+    RemoveMembership,
+    SetMembership,
+)
+
+__all__ = [
+    "HERO_SORTS",
+    "TEAM_SORTS",
+    "CreateHero",
+    "CreateHeroCommand",
+    "CreateTeam",
+    "CreateTeamCommand",
+    "DeleteHero",
+    "DeleteTeam",
+    "GetHero",
+    "GetTeam",
+    "GetTeamStats",
+    "ListHeroes",
+    "ListHeroesQuery",
+    "ListTeams",
+    "PatchHero",
+    "PatchHeroCommand",
+    "PatchTeam",
+    "PatchTeamCommand",
+    "RemoveMembership",
+    "SetMembership",
+]
