@@ -14,13 +14,13 @@ class Catalog(containers.DeclarativeContainer):
 
     queries = providers.Singleton(SqlItemQueries, core.reads)
     # A write answers with the item as committed, read from the primary (read your own write).
-    own_writes = providers.Singleton(SqlItemQueries, core.primary_reads)
+    primary_queries = providers.Singleton(SqlItemQueries, core.primary_reads)
 
-    create_item = providers.Singleton(catalog.CreateItem, core.transactions, own_writes, core.clock)
-    replace_item = providers.Singleton(catalog.ReplaceItem, core.transactions, own_writes, core.clock)
-    patch_item = providers.Singleton(catalog.PatchItem, core.transactions, own_writes, core.clock)
+    create_item = providers.Singleton(catalog.CreateItem, core.transactions, primary_queries, core.clock)
+    replace_item = providers.Singleton(catalog.ReplaceItem, core.transactions, primary_queries, core.clock)
+    patch_item = providers.Singleton(catalog.PatchItem, core.transactions, primary_queries, core.clock)
     delete_item = providers.Singleton(catalog.DeleteItem, core.transactions)
-    transfer_item = providers.Singleton(catalog.TransferItem, core.transactions, own_writes, core.clock)
+    transfer_item = providers.Singleton(catalog.TransferItem, core.transactions, primary_queries, core.clock)
     batch_create_items = providers.Singleton(catalog.BatchCreateItems, core.transactions, core.clock)
     get_item = providers.Singleton(catalog.GetItem, queries)
     list_items = providers.Singleton(catalog.ListItems, queries, core.cursors)

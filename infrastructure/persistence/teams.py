@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from application.pagination import PageRequest, Slice
 from application.teams.views import (
@@ -42,6 +42,7 @@ from application.teams.views import (
     average_age,
 )
 from domain.teams import Hero, Membership, Team
+from infrastructure.persistence.database import ReadPath
 from infrastructure.persistence.models import HeroRow, TeamRow, team_members
 from infrastructure.persistence.queries import by_int, by_text, contains, fetch_page, reading
 
@@ -242,16 +243,16 @@ def _hero_where(flt: HeroFilter) -> list[ColumnElement[bool]]:
 
 
 class SqlTeamQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, reads: ReadPath) -> None:
+        self._reads = reads
 
     async def team(self, team_id: int) -> TeamView | None:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             return await load_team(conn, team_id)
 
     async def teams(self, flt: TeamFilter, page: PageRequest) -> Slice[TeamView]:
         where = [contains(_teams.c.name, flt.q)] if flt.q else []
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _TEAM_COLUMNS, _teams, where, _TEAM_SORTS, _teams.c.id, page
             )
@@ -259,11 +260,11 @@ class SqlTeamQueries:
         return Slice(views, total, next_key)
 
     async def hero(self, hero_id: int) -> HeroView | None:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             return await load_hero(conn, hero_id)
 
     async def heroes(self, flt: HeroFilter, page: PageRequest) -> Slice[HeroView]:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _HERO_COLUMNS, _heroes, _hero_where(flt), _HERO_SORTS, _heroes.c.id, page
             )
@@ -271,7 +272,7 @@ class SqlTeamQueries:
         return Slice(views, total, next_key)
 
     async def stats(self) -> list[TeamStatsView]:
-        async with reading(self._engine) as conn:
+        async with reading(self._reads) as conn:
             rows = (await conn.execute(STATS)).all()
         return [
             TeamStatsView(

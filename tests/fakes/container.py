@@ -4,6 +4,7 @@ from here, wired exactly as in production, so a use case's constructor changes i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from dependency_injector import providers
 
@@ -46,14 +47,18 @@ class Fakes:
         core.transactions.override(providers.Singleton(Transactions, core.uow, sleep=self.clock.sleep))
         core.hasher.override(providers.Object(self.hasher))
         core.tokens.override(providers.Object(self.tokens))
-        # One fake per context answers both the read path and a write's own view (primary).
-        users, items = FakeUserQueries(self.db), FakeItemQueries(self.db)
-        container.identity.queries.override(providers.Object(users))
-        container.identity.primary_queries.override(providers.Object(users))
-        container.catalog.queries.override(providers.Object(items))
-        container.catalog.own_writes.override(providers.Object(items))
-        container.ledger.queries.override(providers.Object(FakeLedgerQueries(self.db)))
-        container.teams.queries.override(providers.Object(FakeTeamQueries(self.db)))
+        fakes: dict[Any, object] = {
+            container.identity: FakeUserQueries(self.db),
+            container.catalog: FakeItemQueries(self.db),
+            container.ledger: FakeLedgerQueries(self.db),
+            container.teams: FakeTeamQueries(self.db),
+        }
+        for context, queries in fakes.items():
+            # One fake answers both the read path and the primary's (a write's own view): the
+            # fakes have no replica.
+            context.queries.override(providers.Object(queries))
+            if hasattr(context, "primary_queries"):
+                context.primary_queries.override(providers.Object(queries))
         self.container = container
 
     @property

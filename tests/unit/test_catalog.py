@@ -576,7 +576,7 @@ async def test_an_item_deleted_right_after_the_write_commits_is_not_found() -> N
             return None
 
     env = Env()
-    env.catalog.own_writes.override(providers.Object(Vanished(env.db)))
+    env.catalog.primary_queries.override(providers.Object(Vanished(env.db)))
     alice = env.user("alice")
     with pytest.raises(NotFound) as gone:
         await env.create(alice, cmd())
