@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         LedgerUnitOfWork,
         TransferRepository,
     )
+    from application.ordering.ports import OrderingUnitOfWork, OrderQueries, OrderRepository
     from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
     from infrastructure.persistence.idempotency import SqlIdempotencyRepository
     from infrastructure.persistence.identity import (
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         SqlLedgerQueries,
         SqlTransferRepository,
     )
+    from infrastructure.persistence.ordering import SqlOrderQueries, SqlOrderRepository
     from infrastructure.persistence.uow import SqlUnitOfWork
 
 
@@ -54,6 +56,8 @@ def _adapters_implement_ports(
     transfers: SqlTransferRepository,
     ledger_queries: SqlLedgerQueries,
     idempotency: SqlIdempotencyRepository,
+    orders: SqlOrderRepository,
+    order_queries: SqlOrderQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -69,3 +73,6 @@ def _adapters_implement_ports(
     _transfers: TransferRepository = transfers
     _ledger_queries: LedgerQueries = ledger_queries
     _idempotency: IdempotencyRepository = idempotency
+    _ordering_uow: OrderingUnitOfWork = uow
+    _orders: OrderRepository = orders
+    _order_queries: OrderQueries = order_queries

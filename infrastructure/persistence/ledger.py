@@ -11,17 +11,18 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from application.ledger.invariants import AccountFacts, TransferLeg, report
+from application.ledger.invariants import AccountFacts, OrderMoney, TransferLeg, report
 from application.ledger.views import AccountFilter, AccountView, EntryView, LedgerReport
 from application.pagination import PageRequest, Slice
 from domain.ledger import INCOMING, Account, Entry, EntryKind, Transfer
 from domain.money import CENT
-from infrastructure.persistence.models import AccountRow, EntryRow, TransferRow
+from infrastructure.persistence.models import AccountRow, EntryRow, OrderRow, TransferRow
 from infrastructure.persistence.queries import by_datetime, by_decimal, by_text, fetch_page, reading
 
 _accounts = cast(Table, AccountRow.__table__)
 _entries = cast(Table, EntryRow.__table__)
 _transfers = cast(Table, TransferRow.__table__)
+_orders = cast(Table, OrderRow.__table__)  # the ordering context's: what each order's money must be
 
 # Prebuilt: the hot statements of a transfer keep their memoised cache keys.
 _LOCK = (
@@ -36,6 +37,14 @@ _SAVE_BALANCE = (
     update(_accounts)
     .where(_accounts.c.id == bindparam("account_id"))
     .values(balance=bindparam("new_balance"))
+)
+_ACCOUNTS_OF = (
+    select(_accounts.c.owner_id, _accounts.c.id)
+    .where(_accounts.c.owner_id.in_(bindparam("owners", expanding=True)))
+    .order_by(_accounts.c.owner_id, _accounts.c.created_at, _accounts.c.id)
+)
+_ENTRIES_OF_ORDER = (
+    select(_entries).where(_entries.c.order_id == bindparam("order_id")).order_by(_entries.c.id)
 )
 _ADD_TRANSFER = insert(_transfers).returning(_transfers.c.id)
 _ADD_ENTRIES = insert(_entries).returning(_entries.c.id, sort_by_parameter_order=True)
@@ -67,6 +76,14 @@ class SqlAccountRepository:
         params = [{"account_id": a.id, "new_balance": a.balance} for a in accounts]
         await self._session.execute(_SAVE_BALANCE, params)
 
+    async def oldest_of(self, owner_ids: Sequence[int]) -> dict[int, int]:
+        if not owner_ids:
+            return {}
+        oldest: dict[int, int] = {}
+        for row in await self._session.execute(_ACCOUNTS_OF, {"owners": sorted(set(owner_ids))}):
+            oldest.setdefault(row.owner_id, row.id)  # rows come oldest first per owner
+        return oldest
+
 
 class SqlEntryRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -91,6 +108,22 @@ class SqlEntryRepository:
                 e.account_id, e.kind, e.amount, e.balance_after, e.created_at, e.transfer_id, e.order_id, id=i
             )
             for e, i in zip(entries, ids, strict=True)
+        ]
+
+    async def of_order(self, order_id: int) -> list[Entry]:
+        rows = await self._session.execute(_ENTRIES_OF_ORDER, {"order_id": order_id})
+        return [
+            Entry(
+                r.account_id,
+                EntryKind(r.kind),
+                r.amount,
+                r.balance_after,
+                r.created_at,
+                r.transfer_id,
+                r.order_id,
+                id=r.id,
+            )
+            for r in rows
         ]
 
 
@@ -238,6 +271,24 @@ class SqlLedgerQueries:
             .select_from(_transfers.outerjoin(_entries, _entries.c.transfer_id == _transfers.c.id))
             .order_by(_transfers.c.id)
         )
+
+        def sum_of(kind: EntryKind) -> Any:
+            return func.coalesce(func.sum(case((_entries.c.kind == kind.value, _entries.c.amount))), zero)
+
+        per_order = (
+            select(
+                _orders.c.id,
+                _orders.c.status,
+                _orders.c.total,
+                sum_of(EntryKind.PAYMENT_OUT).label("paid_out"),
+                sum_of(EntryKind.PAYMENT_IN).label("paid_in"),
+                sum_of(EntryKind.REFUND_OUT).label("refunded_out"),
+                sum_of(EntryKind.REFUND_IN).label("refunded_in"),
+            )
+            .select_from(_orders.outerjoin(_entries, _entries.c.order_id == _orders.c.id))
+            .group_by(_orders.c.id, _orders.c.status, _orders.c.total)
+            .order_by(_orders.c.id)
+        )
         async with reading(self._engine) as conn:
             accounts = [
                 AccountFacts(r.id, _money(r.balance), _money(r.entries_total), r.last_balance)
@@ -246,4 +297,16 @@ class SqlLedgerQueries:
             total_deposits = _money(await conn.scalar(deposits))
             legs_found = [TransferLeg(*r) for r in await conn.execute(legs)]
             entry_count = int((await conn.scalar(select(func.count()).select_from(_entries))) or 0)
-        return report(accounts, entry_count, total_deposits, legs_found)
+            orders = [
+                OrderMoney(
+                    r.id,
+                    r.status,
+                    _money(r.total),
+                    _money(r.paid_out),
+                    _money(r.paid_in),
+                    _money(r.refunded_out),
+                    _money(r.refunded_in),
+                )
+                for r in await conn.execute(per_order)
+            ]
+        return report(accounts, entry_count, total_deposits, legs_found, orders)

@@ -23,6 +23,7 @@ from infrastructure.persistence.errors import translate
 from infrastructure.persistence.idempotency import SqlIdempotencyRepository
 from infrastructure.persistence.identity import SqlLoginThrottleRepository, SqlUserRepository
 from infrastructure.persistence.ledger import SqlAccountRepository, SqlEntryRepository, SqlTransferRepository
+from infrastructure.persistence.ordering import SqlOrderRepository
 
 
 class SqlUnitOfWork:
@@ -104,6 +105,12 @@ class SqlUnitOfWork:
     @cached_property
     def transfers(self) -> SqlTransferRepository:
         return SqlTransferRepository(self.session)
+
+    # --- ordering ---------------------------------------------------------------------------
+
+    @cached_property
+    def orders(self) -> SqlOrderRepository:
+        return SqlOrderRepository(self.session)
 
     # --- shared -----------------------------------------------------------------------------
 

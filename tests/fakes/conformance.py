@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         LedgerUnitOfWork,
         TransferRepository,
     )
+    from application.ordering.ports import OrderingUnitOfWork, OrderQueries, OrderRepository
     from application.ports import Clock, PasswordHasher, TokenService
     from tests.fakes import (
         FakeClock,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         FakeLedgerQueries,
         FakeTransferRepository,
     )
+    from tests.fakes.ordering import FakeOrderQueries, FakeOrderRepository
 
 
 def _fakes_implement_ports(
@@ -60,6 +62,8 @@ def _fakes_implement_ports(
     transfers: FakeTransferRepository,
     ledger_queries: FakeLedgerQueries,
     idempotency: FakeIdempotencyRepository,
+    orders: FakeOrderRepository,
+    order_queries: FakeOrderQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -78,3 +82,6 @@ def _fakes_implement_ports(
     _transfers: TransferRepository = transfers
     _ledger_queries: LedgerQueries = ledger_queries
     _idempotency: IdempotencyRepository = idempotency
+    _ordering_uow: OrderingUnitOfWork = uow
+    _orders: OrderRepository = orders
+    _order_queries: OrderQueries = order_queries

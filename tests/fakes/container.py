@@ -12,10 +12,12 @@ from infrastructure.container import Container
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
 from infrastructure.containers.ledger import Ledger
+from infrastructure.containers.ordering import Ordering
 from infrastructure.settings import Settings
 from tests.fakes.catalog import FakeItemQueries
 from tests.fakes.identity import FakeUserQueries
 from tests.fakes.ledger import FakeLedgerQueries
+from tests.fakes.ordering import FakeOrderQueries
 from tests.fakes.security import FakeClock, FakeHasher, FakeTokens
 from tests.fakes.state import FakeDatabase
 from tests.fakes.uow import FakeUnitOfWorkFactory
@@ -47,6 +49,7 @@ class Fakes:
         container.identity.queries.override(providers.Object(FakeUserQueries(self.db)))
         container.catalog.queries.override(providers.Object(FakeItemQueries(self.db)))
         container.ledger.queries.override(providers.Object(FakeLedgerQueries(self.db)))
+        container.ordering.queries.override(providers.Object(FakeOrderQueries(self.db)))
         self.container = container
 
     @property
@@ -60,3 +63,7 @@ class Fakes:
     @property
     def ledger(self) -> Ledger:
         return self.container.ledger  # type: ignore[return-value]
+
+    @property
+    def ordering(self) -> Ordering:
+        return self.container.ordering  # type: ignore[return-value]

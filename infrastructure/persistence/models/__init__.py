@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infrastructure.persistence.models import catalog, idempotency, identity, ledger
+from infrastructure.persistence.models import catalog, idempotency, identity, ledger, ordering
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
 from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
 from infrastructure.persistence.models.ledger import AccountRow, EntryRow, TransferRow
+from infrastructure.persistence.models.ordering import OrderLineRow, OrderRow
 from infrastructure.persistence.models.types import (
     MYSQL_FAMILY,
     MYSQL_TABLE_OPTIONS,
@@ -26,7 +27,7 @@ from infrastructure.persistence.models.types import (
     is_mysql_family,
 )
 
-CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency)
+CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, ordering, idempotency)
 
 
 def _merged(name: str) -> dict[str, object]:
@@ -76,6 +77,8 @@ __all__ = [
     "ItemRow",
     "LoginThrottleRow",
     "Money",
+    "OrderLineRow",
+    "OrderRow",
     "ProfileRow",
     "TagRow",
     "TransferRow",
