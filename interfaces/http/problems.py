@@ -41,6 +41,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.AlreadyExists: (409, "already-exists"),
     errors.Conflict: (409, "conflict"),
     errors.InsufficientFunds: (409, "insufficient-funds"),
+    errors.InvalidTransition: (409, "invalid-transition"),
     errors.IdempotencyKeyInUse: (409, "idempotency-key-in-use"),
     errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
     errors.PreconditionFailed: (412, "precondition-failed"),
