@@ -96,13 +96,17 @@ class OrderRejected(InvalidInput):
         self.rejected = list(rejected)
 
     @property
-    def problem_extra(self) -> dict[str, object]:
-        errors = [
-            {"loc": ["body", "lines", r.index, "item_id"], "msg": r.reason.value, "type": "rejected_line"}
+    def validation_errors(self) -> list[dict[str, object]]:
+        """One error per line, located in the request (``lines``, its index, ``item_id``)."""
+        return [
+            {"loc": ["lines", r.index, "item_id"], "msg": r.reason.value, "type": "rejected_line"}
             for r in self.rejected
         ]
+
+    @property
+    def problem_extra(self) -> dict[str, object]:
         lines = [{"index": r.index, "item_id": r.item_id, "reason": r.reason.value} for r in self.rejected]
-        return {"errors": errors, "error_count": len(errors), "rejected_lines": lines}
+        return {"rejected_lines": lines}
 
 
 def check_quantity(quantity: int) -> int:
