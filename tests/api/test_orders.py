@@ -6,14 +6,12 @@ races (two payments of one order; a payment against a cancellation)."""
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.api.test_items import API, assert_problem, create
 from tests.api.test_ledger import account, deposit
-from tests.conftest import build_container
 
 
 async def order(client, buyer, *lines: tuple[int, int], key: str | None = None):

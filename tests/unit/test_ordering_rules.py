@@ -184,7 +184,7 @@ def test_roles_of_callers() -> None:
 def test_the_move_table_is_the_diagram() -> None:
     table = {(a, b): set(roles) for a, moves in MOVES.items() for b, roles in moves.items()}
     assert table == EXPECTED_MOVES
-    assert PAID_STATUSES == {R, S, D}
+    assert {R, S, D} == PAID_STATUSES
 
 
 @pytest.mark.parametrize(("source", "target"), list(itertools.product(OrderStatus, OrderStatus)))
