@@ -157,8 +157,9 @@ app.add_typer(ledger_app, name="ledger")
 def ledger_verify() -> None:
     """Check every invariant of the ledger on the configured database: each account's balance
     equals the sum of its entries and its last entry's balance_after, none is negative, the
-    balances add up to the deposits, and every transfer has exactly its two entries. Prints a
-    summary; exits 1 on any mismatch."""
+    balances add up to the deposits, every transfer has exactly its two entries, and per order
+    payments and refunds balance (a paid order paid exactly its total, a cancelled one gave every
+    payment back, a pending one moved no money). Prints a summary; exits 1 on any mismatch."""
 
     async def run() -> Any:
         container = Container(settings=Settings())
@@ -169,7 +170,8 @@ def ledger_verify() -> None:
 
     report = asyncio.run(run())
     typer.echo(
-        f"{report.accounts} accounts, {report.entries} entries, {report.transfers} transfers; "
+        f"{report.accounts} accounts, {report.entries} entries, {report.transfers} transfers, "
+        f"{report.orders} orders; "
         f"balances {report.total_balance}, deposits {report.total_deposits}"
     )
     for problem in report.problems:
