@@ -190,10 +190,13 @@ def seed(
     users: Annotated[int, typer.Option(min=0, help="Demo users (user0001@example.com, ...)")] = 1000,
     items: Annotated[int, typer.Option(min=0, help="Demo items, 0-3 tags each")] = 10_000,
     tags: Annotated[int, typer.Option(min=1, max=9999, help="Demo tags (tag-01, ...)")] = 50,
+    orders: Annotated[int, typer.Option(min=0, help="Demo orders, in every status")] = 1000,
 ) -> None:
-    """Load deterministic demo data with bulk inserts. Safe to run twice: rows that exist
-    already are skipped. Demo users share one password (env BAZAAR_DEMO_PASSWORD, else
-    'bazaar-demo-password'), hashed once with Argon2id."""
+    """Load deterministic demo data with bulk inserts: users, tags, items, an account with a
+    deposit per user, and orders in every status (paid ones with their payments and refunds,
+    so ``bazaar ledger verify`` holds). Safe to run twice: rows that exist already are skipped.
+    Demo users share one password (env BAZAAR_DEMO_PASSWORD, else 'bazaar-demo-password'),
+    hashed once with Argon2id."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -219,7 +222,7 @@ def seed(
                 progress.update(task_ids[table], completed=done if planned else 1)
 
             engine = container.core.engine()
-            result = await run_seed(engine, SeedPlan(users, items, tags), password_hash, advance)
+            result = await run_seed(engine, SeedPlan(users, items, tags, orders), password_hash, advance)
             return result, await counts(engine)
         finally:
             await container.core.engine().dispose()
@@ -233,7 +236,8 @@ def seed(
     else:
         typer.echo(
             f"added {result.users} users, {result.tags} tags, {result.items} items, "
-            f"{result.item_tags} item tags, {result.accounts} accounts in {elapsed:.1f}s"
+            f"{result.item_tags} item tags, {result.accounts} accounts, {result.orders} orders "
+            f"in {elapsed:.1f}s"
         )
     typer.echo("database now holds " + ", ".join(f"{n} {table}" for table, n in totals.items()))
 

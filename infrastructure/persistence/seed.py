@@ -1,5 +1,6 @@
-"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, and an account
-with an opening deposit per user.
+"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, an account with
+an opening deposit per user, and orders in every status (paid ones with their payments, a
+cancelled paid one with its refunds, so ``bazaar ledger verify`` holds).
 
 The rows are a pure function of the plan (fixed random seed), shaped like the benchmark
 anchors' data (``Item 00001``, ``tag-01``, 0-3 tags per item, ~90% active). Every row has a
@@ -15,20 +16,26 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, or_, select, text, tuple_
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.ledger import EntryKind
+from domain.catalog import Item
+from domain.errors import Conflict, InsufficientFunds
+from domain.ledger import Account, Entry, EntryKind
+from domain.ordering import LineRejected, Order, OrderLine, OrderStatus, Role
 from infrastructure.persistence.models import (
     AccountRow,
     EntryRow,
     ItemRow,
+    OrderLineRow,
+    OrderRow,
     TagRow,
     UserRow,
     is_mysql_family,
@@ -45,6 +52,10 @@ _tags = cast(Table, TagRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _accounts = cast(Table, AccountRow.__table__)
 _entries = cast(Table, EntryRow.__table__)
+_orders = cast(Table, OrderRow.__table__)
+_lines = cast(Table, OrderLineRow.__table__)
+# When the demo orders were placed: order n at ORDERS_T0 + n minutes (with its buyer, its key).
+ORDERS_T0 = T0 + timedelta(days=60)
 
 Progress = Callable[[str, int, int], None]  # (table, rows handled so far, rows planned)
 
@@ -54,6 +65,7 @@ class SeedPlan:
     users: int = 1000
     items: int = 10_000
     tags: int = 50
+    orders: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +75,11 @@ class SeedResult:
     items: int
     item_tags: int
     accounts: int = 0  # one "Main" account per demo user, each with one opening deposit
+    orders: int = 0
 
     @property
     def added_anything(self) -> bool:
-        return any((self.users, self.tags, self.items, self.item_tags, self.accounts))
+        return any((self.users, self.tags, self.items, self.item_tags, self.accounts, self.orders))
 
 
 def _chunks(rows: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -248,8 +261,11 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
             progress("items", min(done * CHUNK, len(items)), len(items))
             progress("item tags", links_done, links_planned)
         added["accounts"] = await _seed_accounts(conn, list(user_ids.values()), progress)
+        added["orders"] = await _seed_orders(conn, plan, user_ids, progress)
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("ANALYZE users, tags, items, item_tags, accounts, ledger_entries"))
+            await conn.execute(
+                text("ANALYZE users, tags, items, item_tags, accounts, ledger_entries, orders, order_lines")
+            )
     return SeedResult(**added)
 
 
@@ -283,9 +299,222 @@ async def _seed_accounts(conn: AsyncConnection, owner_ids: list[int], progress: 
     return created
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedOrder:
+    """Order ``number`` of the plan: its buyer and lines (user and item numbers of the plan, with
+    quantities) and the status it is meant to reach (``paid``: a cancelled order paid first)."""
+
+    number: int
+    buyer: int
+    lines: list[tuple[int, int]]
+    status: OrderStatus
+    paid: bool
+
+    @property
+    def created_at(self) -> datetime:
+        return ORDERS_T0 + timedelta(minutes=self.number)
+
+
+STATUS_PLAN = [
+    (OrderStatus.PENDING, False),
+    (OrderStatus.PROCESSING, True),
+    (OrderStatus.SHIPPED, True),
+    (OrderStatus.DELIVERED, True),
+    (OrderStatus.CANCELLED, False),
+    (OrderStatus.CANCELLED, True),
+]
+
+
+def order_plan(plan: SeedPlan) -> list[PlannedOrder]:
+    """A pure function of the plan: each order's buyer, 1-3 lines of other users' active items
+    (1-2 of each), and its status."""
+    rng = random.Random(SEED + 2)  # noqa: S311 - demo data
+    items, _ = item_rows(plan)
+    planned = []
+    for n in range(1, plan.orders + 1 if plan.users > 1 and items else 1):
+        buyer = rng.randint(1, plan.users)
+        lines = []
+        for _ in range(rng.randint(1, 3)):
+            number = rng.randint(1, len(items))
+            item = items[number - 1]
+            if item["is_active"] and item["owner"] != buyer:
+                lines.append((number, rng.randint(1, 2)))
+        status, paid = rng.choice(STATUS_PLAN)
+        if lines:
+            planned.append(PlannedOrder(n, buyer, lines, status, paid))
+    return planned
+
+
+async def _seed_orders(
+    conn: AsyncConnection, plan: SeedPlan, user_ids: dict[str, int], progress: Progress
+) -> int:
+    """The planned orders not placed yet (an order's natural key: its buyer and its time),
+    placed, paid, moved and cancelled by the domain's own rules (``domain.ordering``), so their
+    lines, entries and balances are exactly what the service would have written: a line of an
+    item no longer active (or now the buyer's) is left out; an order its buyer cannot pay, or
+    whose seller has no account, stays pending (or is cancelled unpaid)."""
+    planned = order_plan(plan)
+    buyers = {o.number: user_ids.get(f"user{o.buyer:04d}@example.com") for o in planned}
+    placed = await _placed_orders(conn, planned)
+    todo = [
+        o for o in planned if buyers[o.number] is not None and (buyers[o.number], o.created_at) not in placed
+    ]
+    if not todo:
+        progress("orders", 0, 0)
+        return 0
+    items = await _ordered_items(conn, plan, todo, user_ids)
+    oldest = await _oldest_accounts(conn, sorted(set(user_ids.values())))
+    accounts = {account.id: account for account in oldest.values() if account.id is not None}
+    orders: list[Order] = []
+    entries_of: list[list[Entry]] = []
+    for wanted in todo:
+        order = Order.open(buyers[wanted.number] or 0, wanted.created_at)
+        for number, quantity in wanted.lines:
+            item = items.get(number)
+            try:
+                order.add(order.line_for(item.id if item and item.id else 0, item, quantity))
+            except LineRejected:
+                continue
+        if order.lines:
+            orders.append(order)
+            entries_of.append(_settle(order, wanted, oldest, accounts))
+    added = 0
+    for start in range(0, len(orders), CHUNK):
+        chunk, entries = orders[start : start + CHUNK], entries_of[start : start + CHUNK]
+        ids = (await conn.execute(_ADD_ORDERS, [_order_row(o) for o in chunk])).scalars().all()
+        await conn.execute(
+            insert(_lines), [_line_row(i, line) for i, o in zip(ids, chunk, strict=True) for line in o.lines]
+        )
+        moved = [_entry_row(i, e) for i, es in zip(ids, entries, strict=True) for e in es]
+        if moved:
+            await conn.execute(insert(_entries), moved)
+        added += len(ids)
+        progress("orders", added, len(orders))
+    touched = sorted({e.account_id for es in entries_of for e in es})
+    if touched:
+        await conn.execute(_SAVE_BALANCE, [{"account": a, "amount": accounts[a].balance} for a in touched])
+    return added
+
+
+_ADD_ORDERS = insert(_orders).returning(_orders.c.id, sort_by_parameter_order=True)
+_SAVE_BALANCE = (
+    _accounts.update().where(_accounts.c.id == bindparam("account")).values(balance=bindparam("amount"))
+)
+FORWARD_PATH = {
+    OrderStatus.PROCESSING: (),
+    OrderStatus.SHIPPED: (OrderStatus.SHIPPED,),
+    OrderStatus.DELIVERED: (OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+}
+
+
+def _settle(
+    order: Order, wanted: PlannedOrder, oldest: dict[int, Account], accounts: dict[int, Account]
+) -> list[Entry]:
+    """Pays (when planned and possible), then moves or cancels the order; returns its entries."""
+    entries: list[Entry] = []
+    later = wanted.created_at + timedelta(hours=1)
+    source = oldest.get(order.buyer_id)
+    if wanted.paid and source is not None and source.id is not None:
+        sellers = {seller: oldest[seller] for seller in order.dues() if seller in oldest}
+        shortfall = order.total - source.balance
+        if shortfall > 0:  # demo prices outgrow demo deposits: the buyer tops up first
+            after = source.deposit(shortfall)
+            entries.append(Entry(source.id, EntryKind.DEPOSIT, shortfall, after, wanted.created_at))
+        with suppress(InsufficientFunds, Conflict):  # a seller without an account: nothing moved
+            entries += order.pay(source, sellers, by=Role.BUYER, now=later)
+    if wanted.status is OrderStatus.CANCELLED:
+        refunds = order.cancel(
+            by=Role.BUYER, now=later + timedelta(hours=1), payments=entries, accounts=accounts
+        )
+        return entries + refunds
+    if order.status is OrderStatus.PROCESSING:
+        for status in FORWARD_PATH.get(wanted.status, ()):
+            order.move_to(status, by=Role.SELLER, now=later)
+    return entries
+
+
+async def _placed_orders(conn: AsyncConnection, planned: Sequence[PlannedOrder]) -> set[tuple[int, datetime]]:
+    if not planned:
+        return set()
+    stamps = [o.created_at for o in planned]
+    stmt = select(_orders.c.buyer_id, _orders.c.created_at).where(
+        _orders.c.created_at.between(min(stamps), max(stamps))
+    )
+    return {(r.buyer_id, r.created_at) for r in await conn.execute(stmt)}
+
+
+async def _ordered_items(
+    conn: AsyncConnection, plan: SeedPlan, todo: Sequence[PlannedOrder], user_ids: dict[str, int]
+) -> dict[int, Item]:
+    """The plan's items the orders name (by item number), as they are in the database now."""
+    planned_items, _ = item_rows(plan)
+    numbers = sorted({number for o in todo for number, _ in o.lines})
+    owner_of = {n: user_ids.get(f"user{planned_items[n - 1]['owner']:04d}@example.com") for n in numbers}
+    by_key: dict[tuple[int, str], Item] = {}
+    for chunk in _chunks([planned_items[n - 1]["title"] for n in numbers]):
+        stmt = select(_items.c.id, _items.c.owner_id, _items.c.title, _items.c.price, _items.c.is_active)
+        for r in await conn.execute(stmt.where(_items.c.title.in_(chunk))):
+            by_key[(r.owner_id, r.title)] = Item(r.title, r.price, r.owner_id, is_active=r.is_active, id=r.id)
+    found = {}
+    for n in numbers:
+        owner = owner_of[n]
+        item = by_key.get((owner, planned_items[n - 1]["title"])) if owner is not None else None
+        if item is not None:
+            found[n] = item
+    return found
+
+
+async def _oldest_accounts(conn: AsyncConnection, owners: Sequence[int]) -> dict[int, Account]:
+    """Each owner's oldest account (what a payment credits), by owner."""
+    oldest: dict[int, Account] = {}
+    for chunk in _chunks(owners):
+        stmt = (
+            select(_accounts.c.owner_id, _accounts.c.id, _accounts.c.name, _accounts.c.balance)
+            .where(_accounts.c.owner_id.in_(chunk))
+            .order_by(_accounts.c.owner_id, _accounts.c.created_at, _accounts.c.id)
+        )
+        for r in await conn.execute(stmt):
+            oldest.setdefault(r.owner_id, Account(r.owner_id, r.name, r.balance, id=r.id))
+    return oldest
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    return {
+        "buyer_id": order.buyer_id,
+        "status": order.status.value,
+        "total": order.total,
+        "paid_from_account_id": order.paid_from_account_id,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def _line_row(order_id: int, line: OrderLine) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "item_id": line.item_id,
+        "seller_id": line.seller_id,
+        "title": line.title,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "line_total": line.line_total,
+    }
+
+
+def _entry_row(order_id: int, entry: Entry) -> dict[str, Any]:
+    return {
+        "account_id": entry.account_id,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "balance_after": entry.balance_after,
+        "order_id": None if entry.kind is EntryKind.DEPOSIT else order_id,
+        "created_at": entry.created_at,
+    }
+
+
 async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {
             table.name: int(await conn.scalar(select(func.count()).select_from(table)) or 0)
-            for table in (_users, _tags, _items, item_tags, _accounts, _entries)
+            for table in (_users, _tags, _items, item_tags, _accounts, _entries, _orders, _lines)
         }
