@@ -50,6 +50,19 @@ _ADD_TRANSFER = insert(_transfers).returning(_transfers.c.id)
 _ADD_ENTRIES = insert(_entries).returning(_entries.c.id, sort_by_parameter_order=True)
 
 
+def entry_row(entry: Entry) -> dict[str, Any]:
+    """The ``ledger_entries`` row of an entry (the seed writes the same rows in bulk)."""
+    return {
+        "account_id": entry.account_id,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "balance_after": entry.balance_after,
+        "transfer_id": entry.transfer_id,
+        "order_id": entry.order_id,
+        "created_at": entry.created_at,
+    }
+
+
 class SqlAccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -90,18 +103,7 @@ class SqlEntryRepository:
         self._session = session
 
     async def add(self, entries: Sequence[Entry]) -> list[Entry]:
-        rows = [
-            {
-                "account_id": e.account_id,
-                "kind": e.kind.value,
-                "amount": e.amount,
-                "balance_after": e.balance_after,
-                "transfer_id": e.transfer_id,
-                "order_id": e.order_id,
-                "created_at": e.created_at,
-            }
-            for e in entries
-        ]
+        rows = [entry_row(e) for e in entries]
         ids = (await self._session.execute(_ADD_ENTRIES, rows)).scalars().all()
         return [
             Entry(

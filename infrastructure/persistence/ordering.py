@@ -63,6 +63,31 @@ _SAVE = (
 )
 
 
+def order_row(order: Order) -> dict[str, Any]:
+    """The ``orders`` row of an order (the seed writes the same rows in bulk)."""
+    return {
+        "buyer_id": order.buyer_id,
+        "status": order.status.value,
+        "total": order.total,
+        "paid_from_account_id": order.paid_from_account_id,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def line_row(order_id: int, line: OrderLine) -> dict[str, Any]:
+    """The ``order_lines`` row of a line of order ``order_id``."""
+    return {
+        "order_id": order_id,
+        "item_id": line.item_id,
+        "seller_id": line.seller_id,
+        "title": line.title,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "line_total": line.line_total,
+    }
+
+
 def _line(row: Any) -> OrderLine:
     return OrderLine(row.item_id, row.seller_id, row.title, row.quantity, row.unit_price, id=row.line_id)
 
@@ -72,29 +97,12 @@ class SqlOrderRepository:
         self._session = session
 
     async def add(self, order: Order) -> Order:
-        values = {
-            "buyer_id": order.buyer_id,
-            "status": order.status.value,
-            "total": order.total,
-            "paid_from_account_id": order.paid_from_account_id,
-            "created_at": order.created_at,
-            "updated_at": order.updated_at,
-        }
-        result = await self._session.execute(insert(_orders).values(**values))
+        result = await self._session.execute(insert(_orders).values(**order_row(order)))
         order.id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
         return order
 
     async def add_line(self, order_id: int, line: OrderLine) -> OrderLine:
-        values = {
-            "order_id": order_id,
-            "item_id": line.item_id,
-            "seller_id": line.seller_id,
-            "title": line.title,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
-            "line_total": line.line_total,
-        }
-        result = await self._session.execute(insert(_lines).values(**values))
+        result = await self._session.execute(insert(_lines).values(**line_row(order_id, line)))
         return replace(line, id=int(result.inserted_primary_key[0]))  # type: ignore[attr-defined]
 
     async def lock(self, order_id: int) -> Order | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -29,7 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain.catalog import Item
 from domain.errors import Conflict, InsufficientFunds
 from domain.ledger import Account, Entry, EntryKind
-from domain.ordering import LineRejected, Order, OrderLine, OrderStatus, Role
+from domain.ordering import LineRejected, Order, OrderStatus, Role
+from infrastructure.persistence.ledger import entry_row
 from infrastructure.persistence.models import (
     AccountRow,
     EntryRow,
@@ -41,6 +42,7 @@ from infrastructure.persistence.models import (
     is_mysql_family,
     item_tags,
 )
+from infrastructure.persistence.ordering import line_row, order_row
 
 SEED = 20260101
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -381,11 +383,15 @@ async def _seed_orders(
     added = 0
     for start in range(0, len(orders), CHUNK):
         chunk, entries = orders[start : start + CHUNK], entries_of[start : start + CHUNK]
-        ids = (await conn.execute(_ADD_ORDERS, [_order_row(o) for o in chunk])).scalars().all()
+        ids = (await conn.execute(_ADD_ORDERS, [order_row(o) for o in chunk])).scalars().all()
         await conn.execute(
-            insert(_lines), [_line_row(i, line) for i, o in zip(ids, chunk, strict=True) for line in o.lines]
+            insert(_lines), [line_row(i, line) for i, o in zip(ids, chunk, strict=True) for line in o.lines]
         )
-        moved = [_entry_row(i, e) for i, es in zip(ids, entries, strict=True) for e in es]
+        moved = [
+            entry_row(e if e.kind is EntryKind.DEPOSIT else replace(e, order_id=i))
+            for i, es in zip(ids, entries, strict=True)
+            for e in es
+        ]
         if moved:
             await conn.execute(insert(_entries), moved)
         added += len(ids)
@@ -481,40 +487,6 @@ async def _oldest_accounts(conn: AsyncConnection, owners: Sequence[int]) -> dict
         for r in await conn.execute(stmt):
             oldest.setdefault(r.owner_id, Account(r.owner_id, r.name, r.balance, id=r.id))
     return oldest
-
-
-def _order_row(order: Order) -> dict[str, Any]:
-    return {
-        "buyer_id": order.buyer_id,
-        "status": order.status.value,
-        "total": order.total,
-        "paid_from_account_id": order.paid_from_account_id,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
-
-
-def _line_row(order_id: int, line: OrderLine) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "item_id": line.item_id,
-        "seller_id": line.seller_id,
-        "title": line.title,
-        "quantity": line.quantity,
-        "unit_price": line.unit_price,
-        "line_total": line.line_total,
-    }
-
-
-def _entry_row(order_id: int, entry: Entry) -> dict[str, Any]:
-    return {
-        "account_id": entry.account_id,
-        "kind": entry.kind.value,
-        "amount": entry.amount,
-        "balance_after": entry.balance_after,
-        "order_id": None if entry.kind is EntryKind.DEPOSIT else order_id,
-        "created_at": entry.created_at,
-    }
 
 
 async def counts(engine: AsyncEngine) -> dict[str, int]:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from typer.testing import CliRunner
 
 from application import catalog, ledger, ordering
 from application.common import Actor
@@ -21,8 +20,8 @@ from application.pagination import PageParams
 from domain.errors import InvalidTransition
 from domain.identity import User
 from domain.ordering import OrderStatus
-from interfaces.cli import app as cli
 from tests.conftest import build_container
+from tests.integration.test_bank import verify_with_the_cli
 
 ROOT = Actor(0, is_superuser=True)
 ANSWER: Idempotency[object] = Idempotency(lambda view: StoredResponse(200, "{}"))
@@ -66,14 +65,6 @@ async def shuffle_money(container: Any, ann: Actor, bob: Actor, source: int, tar
         forth = ledger.TransferCommand(source, target, Decimal("0.50"))
         back = ledger.TransferCommand(target, source, Decimal("0.50"))
         await transfer(ann if n % 2 == 0 else bob, forth if n % 2 == 0 else back, ANSWER)
-
-
-def verify_with_the_cli(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SECRET_KEY", "race-test-secret")
-    result = CliRunner().invoke(cli, ["ledger", "verify"])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture(params=["postgres", "mariadb"])

@@ -4,12 +4,11 @@ from being deleted, and the ledger's per-order verification."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
 
-from application import ledger, ordering
+from application import ordering
 from application.common import Actor
 from application.errors import TransientConflict
 from application.idempotency import Idempotency, IdempotentRequest, StoredResponse
@@ -27,29 +26,15 @@ from domain.errors import (
     InvalidTransition,
     NotFound,
 )
-from domain.identity import User
 from domain.ledger import AMOUNT_MAX, EntryKind
 from domain.ordering import LineRejection, OrderLine, OrderRejected, OrderStatus, RejectedLine
-from tests.fakes.container import Fakes
-
-
-def present(view: object) -> StoredResponse:
-    return StoredResponse(201, json.dumps(str(view)))
-
+from tests.unit.test_ledger import Bank, present
 
 PLAIN: Idempotency[object] = Idempotency(present)
 ROOT = Actor(999_999, is_superuser=True)
 
 
-class Shop(Fakes):
-    def user(self, name: str, *, superuser: bool = False) -> Actor:
-        user_id = self.db.state.new_id("users")
-        now = self.clock.now()
-        self.db.state.users[user_id] = User(
-            f"{name}@x.io", name, "h", id=user_id, created_at=now, updated_at=now, is_superuser=superuser
-        )
-        return Actor(user_id, is_superuser=superuser)
-
+class Shop(Bank):
     def item(self, owner: Actor, title: str, price: str, *, active: bool = True) -> int:
         item_id = self.db.state.new_id("items")
         now = self.clock.now()
@@ -58,15 +43,11 @@ class Shop(Fakes):
         )
         return item_id
 
-    async def account(self, owner: Actor, funds: str | None = None, name: str | None = None) -> int:
-        view = await self.ledger.open_account()(owner, ledger.OpenAccountCommand(name))
-        if funds is not None:
-            await self.ledger.deposit()(ROOT, view.id, ledger.DepositCommand(funds), PLAIN)
+    async def funded(self, owner: Actor, funds: str | None = None, name: str | None = None) -> int:
+        """An account of ``owner`` (with ``funds``), opened a second after the previous one."""
+        account_id = await self.account(owner, name, funds)
         self.clock.advance(seconds=1)
-        return int(view.id)
-
-    def balance(self, account_id: int) -> Decimal:
-        return self.db.state.accounts[account_id].balance
+        return account_id
 
     async def place(self, buyer: Actor, *lines: tuple[int, int], how: Idempotency[object] = PLAIN):
         cmd = ordering.PlaceOrderCommand([ordering.OrderLineCommand(i, q) for i, q in lines])
@@ -290,9 +271,9 @@ def test_the_filter_of_each_caller() -> None:
 
 async def test_a_payment_debits_the_buyer_and_credits_each_sellers_oldest_account(shop: Shop) -> None:
     ann, bob, cat = shop.user("ann"), shop.user("bob"), shop.user("cat")
-    source = await shop.account(ann, "100.00")
-    bob_oldest, _ = await shop.account(bob, name="Old"), await shop.account(bob, name="New")
-    cat_account = await shop.account(cat)
+    source = await shop.funded(ann, "100.00")
+    bob_oldest, _ = await shop.funded(bob, name="Old"), await shop.funded(bob, name="New")
+    cat_account = await shop.funded(cat)
     order_id = await shop.placed(
         ann, (shop.item(bob, "Lamp", "19.90"), 2), (shop.item(cat, "Rug", "0.35"), 3)
     )
@@ -337,8 +318,8 @@ async def test_a_payment_debits_the_buyer_and_credits_each_sellers_oldest_accoun
 
 async def test_a_payment_is_all_or_nothing(shop: Shop) -> None:
     ann, bob, cat = shop.user("ann"), shop.user("bob"), shop.user("cat")
-    source, bob_account = await shop.account(ann, "50.00"), await shop.account(bob)
-    cat_account = await shop.account(cat, str(AMOUNT_MAX))
+    source, bob_account = await shop.funded(ann, "50.00"), await shop.funded(bob)
+    cat_account = await shop.funded(cat, str(AMOUNT_MAX))
     order_id = await shop.placed(ann, (shop.item(bob, "Lamp", "10"), 1), (shop.item(cat, "Rug", "0.01"), 1))
     with pytest.raises(Conflict) as full:  # the second credit fails after the debit was taken
         await shop.pay(ann, order_id, source)
@@ -360,8 +341,8 @@ async def test_a_payment_is_all_or_nothing(shop: Shop) -> None:
 async def test_payment_refusals(shop: Shop) -> None:
     ann, bob, cat = shop.user("ann"), shop.user("bob"), shop.user("cat")
     root = shop.user("root", superuser=True)
-    source, bob_account = await shop.account(ann, "5.00"), await shop.account(bob)
-    cat_source = await shop.account(cat, "100")
+    source, bob_account = await shop.funded(ann, "5.00"), await shop.funded(bob)
+    cat_source = await shop.funded(cat, "100")
     lamp = shop.item(bob, "Lamp", "5.01")
     order_id = await shop.placed(ann, (lamp, 1))
     with pytest.raises(InsufficientFunds):
@@ -388,7 +369,7 @@ async def test_payment_refusals(shop: Shop) -> None:
 
 async def test_a_free_order_is_paid_without_entries(shop: Shop) -> None:
     ann, bob = shop.user("ann"), shop.user("bob")
-    source = await shop.account(ann)
+    source = await shop.funded(ann)
     order_id = await shop.placed(ann, (shop.item(bob, "Gift", "0"), 1))
     await shop.pay(ann, order_id, source)  # bob needs no account: he is owed nothing
     assert shop.status(order_id) is OrderStatus.PROCESSING and not shop.db.state.entries
@@ -398,7 +379,7 @@ async def test_a_free_order_is_paid_without_entries(shop: Shop) -> None:
 
 async def test_payment_honours_idempotency_keys(shop: Shop) -> None:
     ann, bob = shop.user("ann"), shop.user("bob")
-    source, _ = await shop.account(ann, "10"), await shop.account(bob)
+    source, _ = await shop.funded(ann, "10"), await shop.funded(bob)
     order_id = await shop.placed(ann, (shop.item(bob, "Lamp", "1"), 1))
     first = await shop.pay(ann, order_id, source, keyed(ann, "pay"))
     again = await shop.pay(ann, order_id, source, keyed(ann, "pay"))
@@ -411,7 +392,7 @@ async def test_payment_honours_idempotency_keys(shop: Shop) -> None:
 
 async def test_forward_moves_and_their_refusals(shop: Shop) -> None:
     ann, bob, root = shop.user("ann"), shop.user("bob"), shop.user("root", superuser=True)
-    source, _ = await shop.account(ann, "10"), await shop.account(bob)
+    source, _ = await shop.funded(ann, "10"), await shop.funded(bob)
     order_id = await shop.placed(ann, (shop.item(bob, "Lamp", "1"), 1))
     with pytest.raises(InvalidTransition) as unpaid:
         await shop.move(bob, order_id, "processing")
@@ -434,9 +415,9 @@ async def test_forward_moves_and_their_refusals(shop: Shop) -> None:
 async def test_cancelling_a_paid_order_refunds_every_payment(shop: Shop) -> None:
     ann, bob, cat = shop.user("ann"), shop.user("bob"), shop.user("cat")
     source, bob_account, cat_account = (
-        await shop.account(ann, "30"),
-        await shop.account(bob),
-        await shop.account(cat),
+        await shop.funded(ann, "30"),
+        await shop.funded(bob),
+        await shop.funded(cat),
     )
     order_id = await shop.placed(ann, (shop.item(bob, "Lamp", "10"), 2), (shop.item(cat, "Rug", "2.50"), 1))
     await shop.pay(ann, order_id, source)
@@ -485,7 +466,7 @@ async def test_cancelling_an_unpaid_order_touches_no_money(shop: Shop) -> None:
 
 async def test_a_refund_that_cannot_be_covered_is_refused_whole(shop: Shop) -> None:
     ann, bob = shop.user("ann"), shop.user("bob")
-    source, bob_account = await shop.account(ann, "10"), await shop.account(bob)
+    source, bob_account = await shop.funded(ann, "10"), await shop.funded(bob)
     order_id = await shop.placed(ann, (shop.item(bob, "Lamp", "4"), 1))
     await shop.pay(ann, order_id, source)
     shop.db.state.accounts[bob_account].balance = Decimal("3.99")  # as if spent (the ledger is bypassed)
@@ -572,7 +553,7 @@ def test_orders_whose_money_does_not_balance(facts: OrderMoney, problems: list[s
 
 async def test_verification_finds_an_order_paid_twice(shop: Shop) -> None:
     ann, bob = shop.user("ann"), shop.user("bob")
-    source, _ = await shop.account(ann, "10"), await shop.account(bob)
+    source, _ = await shop.funded(ann, "10"), await shop.funded(bob)
     order_id = await shop.placed(ann, (shop.item(bob, "Lamp", "1"), 1))
     await shop.pay(ann, order_id, source)
     shop.db.state.orders[order_id].status = OrderStatus.PENDING
