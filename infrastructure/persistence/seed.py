@@ -370,13 +370,13 @@ async def _seed_orders(
     orders: list[Order] = []
     entries_of: list[list[Entry]] = []
     for wanted in todo:
-        order = Order.open(buyers[wanted.number] or 0, wanted.created_at)
+        buyer_id = buyers[wanted.number]
+        assert buyer_id is not None  # todo has only orders of known buyers
+        order = Order.open(buyer_id, wanted.created_at)
         for number, quantity in wanted.lines:
-            item = items.get(number)
-            try:
-                order.add(order.line_for(item.id if item and item.id else 0, item, quantity))
-            except LineRejected:
-                continue
+            item = items.get(number)  # None: the item is gone (a user deleted it)
+            with suppress(LineRejected):
+                order.add(order.line_for(item.id if item is not None and item.id else 0, item, quantity))
         if order.lines:
             orders.append(order)
             entries_of.append(_settle(order, wanted, oldest, accounts))

@@ -148,6 +148,23 @@ async def test_bad_order_bodies_are_422(client, make_user, body: dict[str, Any])
     assert_problem(await client.post(f"{API}/orders", json=body, headers=buyer.auth), 422, "validation-error")
 
 
+async def test_malformed_bodies_and_ids(client, make_user) -> None:
+    buyer = await make_user("buyer")
+    headers = {**buyer.auth, "content-type": "application/json"}
+    for path in ("/orders", "/orders/1/pay", "/orders/1/status"):
+        assert_problem(
+            await client.post(f"{API}{path}", content=b'{"lines": [', headers=headers), 400, "bad-request"
+        )
+    for path in ("/orders/0", f"/orders/{2**63}"):
+        assert_problem(await client.get(f"{API}{path}", headers=buyer.auth), 422, "validation-error")
+    assert (await client.get(f"{API}/orders/abc", headers=buyer.auth)).status_code == 404
+    too_long_key = {**buyer.auth, "Idempotency-Key": "k" * 256}
+    body = {"lines": [{"item_id": 1, "quantity": 1}]}
+    assert_problem(
+        await client.post(f"{API}/orders", json=body, headers=too_long_key), 422, "validation-error"
+    )
+
+
 async def test_orders_need_a_token(client) -> None:
     assert_problem(await client.post(f"{API}/orders", json={"lines": []}), 401, "unauthorized")
     assert_problem(await client.get(f"{API}/orders"), 401, "unauthorized")
