@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from application.common import Actor
 from domain.ordering import Order, OrderLine, OrderStatus, RejectedLine
@@ -69,17 +70,8 @@ class PlacedOrderView(OrderView):
     @classmethod
     def placed(cls, order: Order, rejected: Sequence[RejectedLine]) -> PlacedOrderView:
         view = OrderView.of(order)
-        return cls(
-            view.id,
-            view.buyer_id,
-            view.status,
-            view.lines,
-            view.total,
-            view.paid_from_account_id,
-            view.created_at,
-            view.updated_at,
-            list(rejected),
-        )
+        values: dict[str, Any] = {f.name: getattr(view, f.name) for f in fields(OrderView)}
+        return cls(**values, rejected_lines=list(rejected))
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,6 +184,8 @@ async def test_placing_honours_idempotency_keys(shop: Shop) -> None:
     assert again.replayed and again.response == first.response and len(shop.db.state.orders) == 1
     with pytest.raises(IdempotencyKeyReused):
         await shop.place(ann, (lamp, 2), how=keyed(ann, "k", "other"))
+    (order,) = shop.db.state.orders.values()
+    assert shop.db.state.idempotency_keys[(ann.user_id, "k")][2] == order.created_at  # claimed with the order
 
 
 # --- reading and listing ------------------------------------------------------------------------------
@@ -246,6 +248,14 @@ async def test_lists_filter_by_role_and_status(shop: Shop) -> None:
         ann, ordering.ListOrdersQuery(), PageParams("created_at", limit=1, cursor=page.next_cursor)
     )
     assert [v.id for v in page.items + rest.items] == [first, second] and rest.next_cursor is None
+    for other_list in (ordering.ListOrdersQuery(), ordering.ListOrdersQuery("seller")):
+        with pytest.raises(BadRequest):  # issued for ann's purchases, not bob's purchases or sales
+            await list_orders(bob, other_list, PageParams("created_at", cursor=page.next_cursor))
+    sales = await list_orders(bob, ordering.ListOrdersQuery("seller"), PageParams("created_at", limit=1))
+    with pytest.raises(BadRequest):  # issued for bob's sales, not cat's
+        await list_orders(
+            cat, ordering.ListOrdersQuery("seller"), PageParams("created_at", cursor=sales.next_cursor)
+        )
     with pytest.raises(BadRequest):  # issued for ann's orders as buyer, not her sales
         await list_orders(
             ann, ordering.ListOrdersQuery("seller"), PageParams("created_at", cursor=page.next_cursor)
@@ -385,6 +395,8 @@ async def test_payment_honours_idempotency_keys(shop: Shop) -> None:
     again = await shop.pay(ann, order_id, source, keyed(ann, "pay"))
     assert again.replayed and again.response == first.response
     assert shop.balance(source) == Decimal("9.00")
+    paid = shop.db.state.orders[order_id]
+    assert shop.db.state.idempotency_keys[(ann.user_id, "pay")][2] == paid.updated_at
 
 
 # --- status changes and refunds -------------------------------------------------------------------
@@ -549,6 +561,19 @@ def test_orders_whose_money_balances(facts: OrderMoney) -> None:
 )
 def test_orders_whose_money_does_not_balance(facts: OrderMoney, problems: list[str]) -> None:
     assert order_problems(facts) == problems
+
+
+def test_order_problems_join_the_ledgers_own() -> None:
+    from application.ledger.invariants import AccountFacts, report
+
+    accounts = [AccountFacts(1, Decimal("1.00"), Decimal("0.00"), None)]
+    found = report(accounts, 0, Decimal("1.00"), [], [money(9, "pending", "1", "1", "1", "0", "0")])
+    assert found.problems == [
+        "account 1: balance 1.00 but its entries sum to 0.00",
+        "account 1: balance 1.00 but its last entry says 0.00",
+        "order 9 (pending): paid 1 and refunded 0 while pending",
+    ]
+    assert found.orders == 1 and report([], 0, Decimal("0"), []).orders == 0
 
 
 async def test_verification_finds_an_order_paid_twice(shop: Shop) -> None:

@@ -115,7 +115,7 @@ def test_an_order_total_may_reach_what_one_payment_moves_but_not_pass_it() -> No
     assert order.total == AMOUNT_MAX
     with pytest.raises(LineRejected) as refused:
         order.line_for(12, item(12, price="0.01"), 1)
-    assert refused.value.reason is LineRejection.TOTAL_TOO_LARGE
+    assert (refused.value.reason, refused.value.item_id) == (LineRejection.TOTAL_TOO_LARGE, 12)
     free = order.line_for(13, item(13, price="0"), 1000)  # nothing more to pay: accepted
     assert free.line_total == Decimal("0.00")
 
@@ -306,6 +306,17 @@ def test_cancelling_a_paid_order_refunds_every_payment() -> None:
     ]
     assert [a.balance for a in accounts.values()] == [Decimal("10.00"), Decimal("1.00"), Decimal("0.00")]
     assert (order.status, order.paid_from_account_id) == (C, 5)
+
+
+def test_a_refund_of_less_than_one_unit_is_still_refunded() -> None:
+    order = an_order(R, line(SELLER, "0.30"), paid_from=5)
+    payments = [Entry(6, EntryKind.PAYMENT_IN, Decimal("0.30"), Decimal("0.30"), T, order_id=7)]
+    accounts = {5: acct(5, BUYER, "0"), 6: acct(6, SELLER, "0.30")}
+    refunds = order.cancel(by=Role.BUYER, now=LATER, payments=payments, accounts=accounts)
+    assert [(e.kind, e.account_id, e.amount) for e in refunds] == [
+        (EntryKind.REFUND_OUT, 6, Decimal("0.30")),
+        (EntryKind.REFUND_IN, 5, Decimal("0.30")),
+    ]
 
 
 def test_cancelling_a_free_paid_order_refunds_nothing() -> None:
