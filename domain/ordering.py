@@ -20,7 +20,8 @@ the others, for the roles the caller holds on the order, and refuses anything el
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -243,14 +244,15 @@ class Order(Entity):
             raise Conflict(f"Seller {missing[0]} has no account to be paid into")
         entries: list[Entry] = []
         total = self.total
-        if total > 0:
-            after = account.withdraw(total)
-            entries.append(Entry(account.id, EntryKind.PAYMENT_OUT, total, after, now, order_id=self.id))
-        for seller, amount in dues.items():
-            target = sellers[seller]
-            assert target.id is not None
-            after = target.deposit(amount)
-            entries.append(Entry(target.id, EntryKind.PAYMENT_IN, amount, after, now, order_id=self.id))
+        with _all_or_nothing([account, *sellers.values()]):
+            if total > 0:
+                after = account.withdraw(total)
+                entries.append(Entry(account.id, EntryKind.PAYMENT_OUT, total, after, now, order_id=self.id))
+            for seller, amount in dues.items():
+                target = sellers[seller]
+                assert target.id is not None
+                after = target.deposit(amount)
+                entries.append(Entry(target.id, EntryKind.PAYMENT_IN, amount, after, now, order_id=self.id))
         self._record(now, {"status": OrderStatus.PROCESSING, "paid_from_account_id": account.id})
         return entries
 
@@ -265,28 +267,48 @@ class Order(Entity):
         """Moves the order to ``cancelled``; a paid order refunds every payment: each account
         credited by a ``payment_in`` gives it back (``refund_out``) and the paying account gets
         their sum (``refund_in``). ``payments`` are the order's entries, ``accounts`` (locked, by
-        id) every account they and the paying account name. Returns the refund entries."""
+        id) every account they and the paying account name. Returns the refund entries; nothing
+        is changed when a rule refuses (a credited account no longer holds the money)."""
         self.check_move(OrderStatus.CANCELLED, by)
         refunds: list[Entry] = []
         if self.paid_from_account_id is not None:
             assert accounts is not None
-            returned = ZERO
-            for payment in sorted(payments, key=lambda e: e.account_id):
-                if payment.kind is not EntryKind.PAYMENT_IN:
-                    continue
-                after = accounts[payment.account_id].withdraw(payment.amount)
-                refunds.append(
-                    Entry(
-                        payment.account_id, EntryKind.REFUND_OUT, payment.amount, after, now, order_id=self.id
-                    )
-                )
-                returned += payment.amount
-            if returned > 0:
-                paid_from = self.paid_from_account_id
-                after = accounts[paid_from].deposit(returned)
-                refunds.append(Entry(paid_from, EntryKind.REFUND_IN, returned, after, now, order_id=self.id))
+            with _all_or_nothing(accounts.values()):
+                refunds = self._refunds(payments, accounts, now)
         self._record(now, {"status": OrderStatus.CANCELLED})
         return refunds
+
+    def _refunds(
+        self, payments: Sequence[Entry], accounts: Mapping[int, Account], now: datetime
+    ) -> list[Entry]:
+        assert self.paid_from_account_id is not None
+        refunds: list[Entry] = []
+        returned = ZERO
+        for payment in sorted(payments, key=lambda e: e.account_id):
+            if payment.kind is not EntryKind.PAYMENT_IN:
+                continue
+            after = accounts[payment.account_id].withdraw(payment.amount)
+            refunds.append(
+                Entry(payment.account_id, EntryKind.REFUND_OUT, payment.amount, after, now, order_id=self.id)
+            )
+            returned += payment.amount
+        if returned > 0:
+            paid_from = self.paid_from_account_id
+            after = accounts[paid_from].deposit(returned)
+            refunds.append(Entry(paid_from, EntryKind.REFUND_IN, returned, after, now, order_id=self.id))
+        return refunds
+
+
+@contextmanager
+def _all_or_nothing(accounts: Iterable[Account]) -> Iterator[None]:
+    """Balances as they were if a rule refuses part-way (a credit after a debit was taken)."""
+    saved = [(account, account.balance) for account in accounts]
+    try:
+        yield
+    except DomainError:
+        for account, balance in saved:
+            account.balance = balance
+        raise
 
 
 def _roles(by: Role | Iterable[Role]) -> frozenset[Role]:

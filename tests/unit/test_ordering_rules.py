@@ -279,6 +279,10 @@ def test_a_payment_refused_changes_nothing() -> None:
         P,
         None,
     )
+    full = acct(8, OTHER_SELLER, str(AMOUNT_MAX))  # its credit fails after the debit and a credit
+    with pytest.raises(Conflict):
+        order.pay(acct(5, BUYER, "20"), {SELLER: seller, OTHER_SELLER: full}, by={Role.BUYER}, now=LATER)
+    assert (seller.balance, full.balance, order.status) == (Decimal("0"), AMOUNT_MAX, P)
 
 
 # --- cancellation and refunds ---------------------------------------------------------------------
@@ -326,15 +330,19 @@ def test_cancelling_a_free_paid_order_refunds_nothing() -> None:
 
 
 def test_a_refund_a_seller_cannot_cover_changes_no_status() -> None:
-    order = an_order(R, line(SELLER, "6"), paid_from=5)
-    payments = [Entry(6, EntryKind.PAYMENT_IN, Decimal("6.00"), Decimal("6.00"), T, order_id=7)]
-    accounts = {5: acct(5, BUYER, "0"), 6: acct(6, SELLER, "5.99")}
-    with pytest.raises(InsufficientFunds):
+    order = an_order(R, line(SELLER, "6"), line(OTHER_SELLER, "1"), paid_from=5)
+    payments = [
+        Entry(6, EntryKind.PAYMENT_IN, Decimal("1.00"), Decimal("1.00"), T, order_id=7),
+        Entry(8, EntryKind.PAYMENT_IN, Decimal("6.00"), Decimal("6.00"), T, order_id=7),
+    ]
+    accounts = {5: acct(5, BUYER, "0"), 6: acct(6, OTHER_SELLER, "1.00"), 8: acct(8, SELLER, "5.99")}
+    with pytest.raises(InsufficientFunds):  # the second refund fails after the first was taken
         order.cancel(by=Role.BUYER, now=LATER, payments=payments, accounts=accounts)
     assert (order.status, order.updated_at) == (R, T)
+    assert [a.balance for a in accounts.values()] == [Decimal("0"), Decimal("1.00"), Decimal("5.99")]
     with pytest.raises(InvalidTransition) as refused:
         order.cancel(by=Role.SELLER, now=LATER, payments=payments, accounts=accounts)
-    assert refused.value.allowed == ["shipped"] and accounts[6].balance == Decimal("5.99")
+    assert refused.value.allowed == ["shipped"] and accounts[8].balance == Decimal("5.99")
 
 
 # --- a state machine of random moves --------------------------------------------------------------
