@@ -44,6 +44,19 @@ class InsufficientFunds(Conflict):
     """A withdrawal larger than the balance: nothing changes."""
 
 
+class InvalidTransition(Conflict):
+    """A status change the current state (or the caller's role) does not allow; ``allowed``
+    names the statuses this caller could move the resource to now (the problem body lists them)."""
+
+    def __init__(self, detail: str, allowed: list[str]) -> None:
+        super().__init__(detail)
+        self.allowed = allowed
+
+    @property
+    def problem_extra(self) -> dict[str, list[str]]:
+        return {"allowed": list(self.allowed)}
+
+
 class IdempotencyKeyReused(DomainError):
     """The same ``Idempotency-Key`` came with a different request."""
 

@@ -14,6 +14,7 @@ from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.core import Core
 from infrastructure.containers.identity import Identity
 from infrastructure.containers.ledger import Ledger
+from infrastructure.containers.ordering import Ordering
 from infrastructure.containers.teams import Teams
 from infrastructure.settings import Settings
 
@@ -25,3 +26,4 @@ class Container(containers.DeclarativeContainer):
     catalog = providers.Container(Catalog, core=core, identity=identity)
     ledger = providers.Container(Ledger, core=core)
     teams = providers.Container(Teams, core=core)
+    ordering = providers.Container(Ordering, core=core)

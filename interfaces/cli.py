@@ -157,8 +157,9 @@ app.add_typer(ledger_app, name="ledger")
 def ledger_verify() -> None:
     """Check every invariant of the ledger on the configured database: each account's balance
     equals the sum of its entries and its last entry's balance_after, none is negative, the
-    balances add up to the deposits, and every transfer has exactly its two entries. Prints a
-    summary; exits 1 on any mismatch."""
+    balances add up to the deposits, every transfer has exactly its two entries, and per order
+    payments and refunds balance (a paid order paid exactly its total, a cancelled one gave every
+    payment back, a pending one moved no money). Prints a summary; exits 1 on any mismatch."""
 
     async def run() -> Any:
         container = Container(settings=Settings())
@@ -169,7 +170,8 @@ def ledger_verify() -> None:
 
     report = asyncio.run(run())
     typer.echo(
-        f"{report.accounts} accounts, {report.entries} entries, {report.transfers} transfers; "
+        f"{report.accounts} accounts, {report.entries} entries, {report.transfers} transfers, "
+        f"{report.orders} orders; "
         f"balances {report.total_balance}, deposits {report.total_deposits}"
     )
     for problem in report.problems:
@@ -190,10 +192,13 @@ def seed(
     tags: Annotated[int, typer.Option(min=1, max=9999, help="Demo tags (tag-01, ...)")] = 50,
     teams: Annotated[int, typer.Option(min=0, max=999, help="Demo teams (Team 001, ...)")] = 50,
     heroes: Annotated[int, typer.Option(min=0, max=99_999, help="Demo heroes, in 0-2 teams each")] = 1000,
+    orders: Annotated[int, typer.Option(min=0, help="Demo orders, in every status")] = 1000,
 ) -> None:
-    """Load deterministic demo data with bulk inserts. Safe to run twice: rows that exist
-    already are skipped. Demo users share one password (env BAZAAR_DEMO_PASSWORD, else
-    'bazaar-demo-password'), hashed once with Argon2id."""
+    """Load deterministic demo data with bulk inserts: users, tags, items, an account with a
+    deposit per user, and orders in every status (paid ones with their payments and refunds,
+    so ``bazaar ledger verify`` holds). Safe to run twice: rows that exist already are skipped.
+    Demo users share one password (env BAZAAR_DEMO_PASSWORD, else 'bazaar-demo-password'),
+    hashed once with Argon2id."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -219,9 +224,8 @@ def seed(
                 progress.update(task_ids[table], completed=done if planned else 1)
 
             engine = container.core.engine()
-            result = await run_seed(
-                engine, SeedPlan(users, items, tags, teams, heroes), password_hash, advance
-            )
+            plan = SeedPlan(users, items, tags, teams=teams, heroes=heroes, orders=orders)
+            result = await run_seed(engine, plan, password_hash, advance)
             return result, await counts(engine)
         finally:
             await container.core.engine().dispose()
@@ -235,8 +239,9 @@ def seed(
     else:
         typer.echo(
             f"added {result.users} users, {result.tags} tags, {result.items} items, "
-            f"{result.item_tags} item tags, {result.accounts} accounts, {result.teams} teams, "
-            f"{result.heroes} heroes, {result.memberships} memberships in {elapsed:.1f}s"
+            f"{result.item_tags} item tags, {result.accounts} accounts, {result.orders} orders, "
+            f"{result.teams} teams, {result.heroes} heroes, {result.memberships} memberships "
+            f"in {elapsed:.1f}s"
         )
     typer.echo("database now holds " + ", ".join(f"{n} {table}" for table, n in totals.items()))
 

@@ -2,7 +2,9 @@
 side), idempotency keys, and ``LedgerUnitOfWork``.
 
 Cross-context use (docs/adr/0011-per-context-layout.md): none through ports; identity's hard
-delete meets the ledger only through the accounts' foreign key (ON DELETE RESTRICT).
+delete meets the ledger only through the accounts' foreign key (ON DELETE RESTRICT). The ordering
+context uses ``AccountRepository`` and ``EntryRepository`` (``oldest_of`` and ``of_order`` are
+there for it): a payment and its refunds move money in the order's transaction.
 """
 
 from __future__ import annotations
@@ -32,10 +34,19 @@ class AccountRepository(Protocol):
         """Writes the balances of accounts loaded with ``lock``."""
         ...
 
+    async def oldest_of(self, owner_ids: Sequence[int]) -> dict[int, int]:
+        """The id of each owner's oldest account (earliest ``created_at``, then lowest id), by
+        owner, in one statement; owners without an account are absent. Locks nothing."""
+        ...
+
 
 class EntryRepository(Protocol):
     async def add(self, entries: Sequence[Entry]) -> list[Entry]:
         """Stores the entries; returns them with their ids."""
+        ...
+
+    async def of_order(self, order_id: int) -> list[Entry]:
+        """The entries carrying ``order_id`` (payments and refunds), oldest first."""
         ...
 
 

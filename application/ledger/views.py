@@ -85,6 +85,7 @@ class LedgerReport:
     total_balance: Decimal
     total_deposits: Decimal
     problems: list[str] = field(default_factory=list)
+    orders: int = 0
 
     @property
     def ok(self) -> bool:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         LedgerUnitOfWork,
         TransferRepository,
     )
+    from application.ordering.ports import OrderingUnitOfWork, OrderQueries, OrderRepository
     from application.teams.ports import (
         HeroRepository,
         MembershipRepository,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         SqlLedgerQueries,
         SqlTransferRepository,
     )
+    from infrastructure.persistence.ordering import SqlOrderQueries, SqlOrderRepository
     from infrastructure.persistence.teams import (
         SqlHeroRepository,
         SqlMembershipRepository,
@@ -71,6 +73,8 @@ def _adapters_implement_ports(
     heroes: SqlHeroRepository,
     memberships: SqlMembershipRepository,
     team_queries: SqlTeamQueries,
+    orders: SqlOrderRepository,
+    order_queries: SqlOrderQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -91,3 +95,6 @@ def _adapters_implement_ports(
     _heroes: HeroRepository = heroes
     _memberships: MembershipRepository = memberships
     _team_queries: TeamQueries = team_queries
+    _ordering_uow: OrderingUnitOfWork = uow
+    _orders: OrderRepository = orders
+    _order_queries: OrderQueries = order_queries

@@ -11,18 +11,19 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from application.ledger.invariants import AccountFacts, TransferLeg, report
+from application.ledger.invariants import AccountFacts, OrderMoney, TransferLeg, report
 from application.ledger.views import AccountFilter, AccountView, EntryView, LedgerReport
 from application.pagination import PageRequest, Slice
 from domain.ledger import INCOMING, Account, Entry, EntryKind, Transfer
 from domain.money import CENT
 from infrastructure.persistence.database import ReadPath
-from infrastructure.persistence.models import AccountRow, EntryRow, TransferRow
+from infrastructure.persistence.models import AccountRow, EntryRow, OrderRow, TransferRow
 from infrastructure.persistence.queries import by_datetime, by_decimal, by_text, fetch_page, reading
 
 _accounts = cast(Table, AccountRow.__table__)
 _entries = cast(Table, EntryRow.__table__)
 _transfers = cast(Table, TransferRow.__table__)
+_orders = cast(Table, OrderRow.__table__)  # the ordering context's: what each order's money must be
 
 # Prebuilt: the hot statements of a transfer keep their memoised cache keys.
 _LOCK = (
@@ -38,8 +39,29 @@ _SAVE_BALANCE = (
     .where(_accounts.c.id == bindparam("account_id"))
     .values(balance=bindparam("new_balance"))
 )
+_ACCOUNTS_OF = (
+    select(_accounts.c.owner_id, _accounts.c.id)
+    .where(_accounts.c.owner_id.in_(bindparam("owners", expanding=True)))
+    .order_by(_accounts.c.owner_id, _accounts.c.created_at, _accounts.c.id)
+)
+_ENTRIES_OF_ORDER = (
+    select(_entries).where(_entries.c.order_id == bindparam("order_id")).order_by(_entries.c.id)
+)
 _ADD_TRANSFER = insert(_transfers).returning(_transfers.c.id)
 _ADD_ENTRIES = insert(_entries).returning(_entries.c.id, sort_by_parameter_order=True)
+
+
+def entry_row(entry: Entry) -> dict[str, Any]:
+    """The ``ledger_entries`` row of an entry (the seed writes the same rows in bulk)."""
+    return {
+        "account_id": entry.account_id,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "balance_after": entry.balance_after,
+        "transfer_id": entry.transfer_id,
+        "order_id": entry.order_id,
+        "created_at": entry.created_at,
+    }
 
 
 class SqlAccountRepository:
@@ -68,30 +90,43 @@ class SqlAccountRepository:
         params = [{"account_id": a.id, "new_balance": a.balance} for a in accounts]
         await self._session.execute(_SAVE_BALANCE, params)
 
+    async def oldest_of(self, owner_ids: Sequence[int]) -> dict[int, int]:
+        if not owner_ids:
+            return {}
+        oldest: dict[int, int] = {}
+        for row in await self._session.execute(_ACCOUNTS_OF, {"owners": sorted(set(owner_ids))}):
+            oldest.setdefault(row.owner_id, row.id)  # rows come oldest first per owner
+        return oldest
+
 
 class SqlEntryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, entries: Sequence[Entry]) -> list[Entry]:
-        rows = [
-            {
-                "account_id": e.account_id,
-                "kind": e.kind.value,
-                "amount": e.amount,
-                "balance_after": e.balance_after,
-                "transfer_id": e.transfer_id,
-                "order_id": e.order_id,
-                "created_at": e.created_at,
-            }
-            for e in entries
-        ]
+        rows = [entry_row(e) for e in entries]
         ids = (await self._session.execute(_ADD_ENTRIES, rows)).scalars().all()
         return [
             Entry(
                 e.account_id, e.kind, e.amount, e.balance_after, e.created_at, e.transfer_id, e.order_id, id=i
             )
             for e, i in zip(entries, ids, strict=True)
+        ]
+
+    async def of_order(self, order_id: int) -> list[Entry]:
+        rows = await self._session.execute(_ENTRIES_OF_ORDER, {"order_id": order_id})
+        return [
+            Entry(
+                r.account_id,
+                EntryKind(r.kind),
+                r.amount,
+                r.balance_after,
+                r.created_at,
+                r.transfer_id,
+                r.order_id,
+                id=r.id,
+            )
+            for r in rows
         ]
 
 
@@ -239,6 +274,24 @@ class SqlLedgerQueries:
             .select_from(_transfers.outerjoin(_entries, _entries.c.transfer_id == _transfers.c.id))
             .order_by(_transfers.c.id)
         )
+
+        def sum_of(kind: EntryKind) -> Any:
+            return func.coalesce(func.sum(case((_entries.c.kind == kind.value, _entries.c.amount))), zero)
+
+        per_order = (
+            select(
+                _orders.c.id,
+                _orders.c.status,
+                _orders.c.total,
+                sum_of(EntryKind.PAYMENT_OUT).label("paid_out"),
+                sum_of(EntryKind.PAYMENT_IN).label("paid_in"),
+                sum_of(EntryKind.REFUND_OUT).label("refunded_out"),
+                sum_of(EntryKind.REFUND_IN).label("refunded_in"),
+            )
+            .select_from(_orders.outerjoin(_entries, _entries.c.order_id == _orders.c.id))
+            .group_by(_orders.c.id, _orders.c.status, _orders.c.total)
+            .order_by(_orders.c.id)
+        )
         async with reading(self._reads) as conn:
             accounts = [
                 AccountFacts(r.id, _money(r.balance), _money(r.entries_total), r.last_balance)
@@ -247,4 +300,16 @@ class SqlLedgerQueries:
             total_deposits = _money(await conn.scalar(deposits))
             legs_found = [TransferLeg(*r) for r in await conn.execute(legs)]
             entry_count = int((await conn.scalar(select(func.count()).select_from(_entries))) or 0)
-        return report(accounts, entry_count, total_deposits, legs_found)
+            orders = [
+                OrderMoney(
+                    r.id,
+                    r.status,
+                    _money(r.total),
+                    _money(r.paid_out),
+                    _money(r.paid_in),
+                    _money(r.refunded_out),
+                    _money(r.refunded_in),
+                )
+                for r in await conn.execute(per_order)
+            ]
+        return report(accounts, entry_count, total_deposits, legs_found, orders)

@@ -1,5 +1,7 @@
-"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, an account
-with an opening deposit per user, and teams, heroes and their memberships.
+"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, an account with
+an opening deposit per user, orders in every status (paid ones with their payments, a cancelled
+paid one with its refunds, so ``bazaar ledger verify`` holds), and teams, heroes and their
+memberships.
 
 The rows are a pure function of the plan (fixed random seed), shaped like the benchmark
 anchors' data (``Item 00001``, ``tag-01``, 0-3 tags per item, ~90% active). Every row has a
@@ -15,21 +17,28 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, func, insert, or_, select, text, tuple_
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.ledger import EntryKind
+from domain.catalog import Item
+from domain.errors import Conflict, InsufficientFunds
+from domain.ledger import Account, Entry, EntryKind
+from domain.ordering import LineRejected, Order, OrderStatus, Role
+from infrastructure.persistence.ledger import entry_row
 from infrastructure.persistence.models import (
     AccountRow,
     EntryRow,
     HeroRow,
     ItemRow,
+    OrderLineRow,
+    OrderRow,
     TagRow,
     TeamRow,
     UserRow,
@@ -37,6 +46,7 @@ from infrastructure.persistence.models import (
     item_tags,
     team_members,
 )
+from infrastructure.persistence.ordering import line_row, order_row
 
 SEED = 20260101
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -50,6 +60,10 @@ _accounts = cast(Table, AccountRow.__table__)
 _entries = cast(Table, EntryRow.__table__)
 _teams = cast(Table, TeamRow.__table__)
 _heroes = cast(Table, HeroRow.__table__)
+_orders = cast(Table, OrderRow.__table__)
+_lines = cast(Table, OrderLineRow.__table__)
+# When the demo orders were placed: order n at ORDERS_T0 + n minutes (with its buyer, its key).
+ORDERS_T0 = T0 + timedelta(days=60)
 
 Progress = Callable[[str, int, int], None]  # (table, rows handled so far, rows planned)
 
@@ -61,6 +75,7 @@ class SeedPlan:
     tags: int = 50
     teams: int = 50
     heroes: int = 1000
+    orders: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,7 @@ class SeedResult:
     teams: int = 0
     heroes: int = 0
     memberships: int = 0
+    orders: int = 0
 
     @property
     def added_anything(self) -> bool:
@@ -83,6 +99,7 @@ class SeedResult:
                 self.items,
                 self.item_tags,
                 self.accounts,
+                self.orders,
                 self.teams,
                 self.heroes,
                 self.memberships,
@@ -311,9 +328,13 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
             progress("items", min(done * CHUNK, len(items)), len(items))
             progress("item tags", links_done, links_planned)
         added["accounts"] = await _seed_accounts(conn, list(user_ids.values()), progress)
+        added["orders"] = await _seed_orders(conn, plan, user_ids, progress)
         added.update(await _seed_teams(conn, plan, progress))
         if conn.dialect.name == "postgresql":
-            tables = "users, tags, items, item_tags, accounts, ledger_entries, teams, heroes, team_members"
+            tables = (
+                "users, tags, items, item_tags, accounts, ledger_entries, orders, order_lines,"
+                " teams, heroes, team_members"
+            )
             await conn.execute(text(f"ANALYZE {tables}"))
     return SeedResult(**added)
 
@@ -377,6 +398,194 @@ async def _seed_teams(conn: AsyncConnection, plan: SeedPlan, progress: Progress)
     return added
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedOrder:
+    """Order ``number`` of the plan: its buyer and lines (user and item numbers of the plan, with
+    quantities) and the status it is meant to reach (``paid``: a cancelled order paid first)."""
+
+    number: int
+    buyer: int
+    lines: list[tuple[int, int]]
+    status: OrderStatus
+    paid: bool
+
+    @property
+    def created_at(self) -> datetime:
+        return ORDERS_T0 + timedelta(minutes=self.number)
+
+
+STATUS_PLAN = [
+    (OrderStatus.PENDING, False),
+    (OrderStatus.PROCESSING, True),
+    (OrderStatus.SHIPPED, True),
+    (OrderStatus.DELIVERED, True),
+    (OrderStatus.CANCELLED, False),
+    (OrderStatus.CANCELLED, True),
+]
+
+
+def order_plan(plan: SeedPlan) -> list[PlannedOrder]:
+    """A pure function of the plan: each order's buyer, 1-3 lines of other users' active items
+    (1-2 of each), and its status."""
+    rng = random.Random(SEED + 2)  # noqa: S311 - demo data
+    items, _ = item_rows(plan)
+    planned = []
+    for n in range(1, plan.orders + 1 if plan.users > 1 and items else 1):
+        buyer = rng.randint(1, plan.users)
+        lines = []
+        for _ in range(rng.randint(1, 3)):
+            number = rng.randint(1, len(items))
+            item = items[number - 1]
+            if item["is_active"] and item["owner"] != buyer:
+                lines.append((number, rng.randint(1, 2)))
+        status, paid = rng.choice(STATUS_PLAN)
+        if lines:
+            planned.append(PlannedOrder(n, buyer, lines, status, paid))
+    return planned
+
+
+async def _seed_orders(
+    conn: AsyncConnection, plan: SeedPlan, user_ids: dict[str, int], progress: Progress
+) -> int:
+    """The planned orders not placed yet (an order's natural key: its buyer and its time),
+    placed, paid, moved and cancelled by the domain's own rules (``domain.ordering``), so their
+    lines, entries and balances are exactly what the service would have written: a line of an
+    item no longer active (or now the buyer's) is left out; an order its buyer cannot pay, or
+    whose seller has no account, stays pending (or is cancelled unpaid)."""
+    planned = order_plan(plan)
+    buyers = {o.number: user_ids.get(f"user{o.buyer:04d}@example.com") for o in planned}
+    placed = await _placed_orders(conn, planned)
+    todo = [
+        o for o in planned if buyers[o.number] is not None and (buyers[o.number], o.created_at) not in placed
+    ]
+    if not todo:
+        progress("orders", 0, 0)
+        return 0
+    items = await _ordered_items(conn, plan, todo, user_ids)
+    oldest = await _oldest_accounts(conn, sorted(set(user_ids.values())))
+    accounts = {account.id: account for account in oldest.values() if account.id is not None}
+    orders: list[Order] = []
+    entries_of: list[list[Entry]] = []
+    for wanted in todo:
+        buyer_id = buyers[wanted.number]
+        assert buyer_id is not None  # todo has only orders of known buyers
+        order = Order.open(buyer_id, wanted.created_at)
+        for number, quantity in wanted.lines:
+            item = items.get(number)  # None: the item is gone (a user deleted it)
+            with suppress(LineRejected):
+                order.add(order.line_for(item.id if item is not None and item.id else 0, item, quantity))
+        if order.lines:
+            orders.append(order)
+            entries_of.append(_settle(order, wanted, oldest, accounts))
+    added = 0
+    for start in range(0, len(orders), CHUNK):
+        chunk, entries = orders[start : start + CHUNK], entries_of[start : start + CHUNK]
+        ids = (await conn.execute(_ADD_ORDERS, [order_row(o) for o in chunk])).scalars().all()
+        await conn.execute(
+            insert(_lines), [line_row(i, line) for i, o in zip(ids, chunk, strict=True) for line in o.lines]
+        )
+        moved = [
+            entry_row(e if e.kind is EntryKind.DEPOSIT else replace(e, order_id=i))
+            for i, es in zip(ids, entries, strict=True)
+            for e in es
+        ]
+        if moved:
+            await conn.execute(insert(_entries), moved)
+        added += len(ids)
+        progress("orders", added, len(orders))
+    touched = sorted({e.account_id for es in entries_of for e in es})
+    if touched:
+        await conn.execute(_SAVE_BALANCE, [{"account": a, "amount": accounts[a].balance} for a in touched])
+    return added
+
+
+_ADD_ORDERS = insert(_orders).returning(_orders.c.id, sort_by_parameter_order=True)
+_SAVE_BALANCE = (
+    _accounts.update().where(_accounts.c.id == bindparam("account")).values(balance=bindparam("amount"))
+)
+FORWARD_PATH = {
+    OrderStatus.PROCESSING: (),
+    OrderStatus.SHIPPED: (OrderStatus.SHIPPED,),
+    OrderStatus.DELIVERED: (OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+}
+
+
+def _settle(
+    order: Order, wanted: PlannedOrder, oldest: dict[int, Account], accounts: dict[int, Account]
+) -> list[Entry]:
+    """Pays (when planned and possible), then moves or cancels the order; returns its entries."""
+    entries: list[Entry] = []
+    later = wanted.created_at + timedelta(hours=1)
+    source = oldest.get(order.buyer_id)
+    if wanted.paid and source is not None and source.id is not None:
+        sellers = {seller: oldest[seller] for seller in order.dues() if seller in oldest}
+        shortfall = order.total - source.balance
+        if shortfall > 0:  # demo prices outgrow demo deposits: the buyer tops up first
+            after = source.deposit(shortfall)
+            entries.append(Entry(source.id, EntryKind.DEPOSIT, shortfall, after, wanted.created_at))
+        with suppress(InsufficientFunds, Conflict):  # a seller without an account: nothing moved
+            entries += order.pay(source, sellers, by=Role.BUYER, now=later)
+    if wanted.status is OrderStatus.CANCELLED:
+        refunds = order.cancel(
+            by=Role.BUYER, now=later + timedelta(hours=1), payments=entries, accounts=accounts
+        )
+        return entries + refunds
+    if order.status is OrderStatus.PROCESSING:
+        for status in FORWARD_PATH.get(wanted.status, ()):
+            order.move_to(status, by=Role.SELLER, now=later)
+    return entries
+
+
+async def _placed_orders(conn: AsyncConnection, planned: Sequence[PlannedOrder]) -> set[tuple[int, datetime]]:
+    if not planned:
+        return set()
+    stamps = [o.created_at for o in planned]
+    stmt = select(_orders.c.buyer_id, _orders.c.created_at).where(
+        _orders.c.created_at.between(min(stamps), max(stamps))
+    )
+    return {(r.buyer_id, r.created_at) for r in await conn.execute(stmt)}
+
+
+async def _ordered_items(
+    conn: AsyncConnection, plan: SeedPlan, todo: Sequence[PlannedOrder], user_ids: dict[str, int]
+) -> dict[int, Item]:
+    """The plan's items the orders name (by item number), as they are in the database now."""
+    planned_items, _ = item_rows(plan)
+    numbers = sorted({number for o in todo for number, _ in o.lines})
+    owner_of = {n: user_ids.get(f"user{planned_items[n - 1]['owner']:04d}@example.com") for n in numbers}
+    titles = {planned_items[n - 1]["title"] for n in numbers}
+    by_key: dict[tuple[int, str], Item] = {}
+    # By owner (an index), not by a long list of titles (PostgreSQL took seconds over that IN).
+    for chunk in _chunks(sorted({owner for owner in owner_of.values() if owner is not None})):
+        stmt = select(_items.c.id, _items.c.owner_id, _items.c.title, _items.c.price, _items.c.is_active)
+        for r in await conn.execute(stmt.where(_items.c.owner_id.in_(chunk))):
+            if r.title in titles:
+                by_key[(r.owner_id, r.title)] = Item(
+                    r.title, r.price, r.owner_id, is_active=r.is_active, id=r.id
+                )
+    found = {}
+    for n in numbers:
+        owner = owner_of[n]
+        item = by_key.get((owner, planned_items[n - 1]["title"])) if owner is not None else None
+        if item is not None:
+            found[n] = item
+    return found
+
+
+async def _oldest_accounts(conn: AsyncConnection, owners: Sequence[int]) -> dict[int, Account]:
+    """Each owner's oldest account (what a payment credits), by owner."""
+    oldest: dict[int, Account] = {}
+    for chunk in _chunks(owners):
+        stmt = (
+            select(_accounts.c.owner_id, _accounts.c.id, _accounts.c.name, _accounts.c.balance)
+            .where(_accounts.c.owner_id.in_(chunk))
+            .order_by(_accounts.c.owner_id, _accounts.c.created_at, _accounts.c.id)
+        )
+        for r in await conn.execute(stmt):
+            oldest.setdefault(r.owner_id, Account(r.owner_id, r.name, r.balance, id=r.id))
+    return oldest
+
+
 async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {
@@ -392,4 +601,5 @@ async def counts(engine: AsyncEngine) -> dict[str, int]:
                 _heroes,
                 team_members,
             )
+            for table in (_users, _tags, _items, item_tags, _accounts, _entries, _orders, _lines)
         }

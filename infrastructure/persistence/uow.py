@@ -23,6 +23,7 @@ from infrastructure.persistence.errors import translate
 from infrastructure.persistence.idempotency import SqlIdempotencyRepository
 from infrastructure.persistence.identity import SqlLoginThrottleRepository, SqlUserRepository
 from infrastructure.persistence.ledger import SqlAccountRepository, SqlEntryRepository, SqlTransferRepository
+from infrastructure.persistence.ordering import SqlOrderRepository
 from infrastructure.persistence.teams import SqlHeroRepository, SqlMembershipRepository, SqlTeamRepository
 
 
@@ -119,6 +120,12 @@ class SqlUnitOfWork:
     @cached_property
     def memberships(self) -> SqlMembershipRepository:
         return SqlMembershipRepository(self.session)
+
+    # --- ordering ---------------------------------------------------------------------------
+
+    @cached_property
+    def orders(self) -> SqlOrderRepository:
+        return SqlOrderRepository(self.session)
 
     # --- shared -----------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.AlreadyExists: (409, "already-exists"),
     errors.Conflict: (409, "conflict"),
     errors.InsufficientFunds: (409, "insufficient-funds"),
+    errors.InvalidTransition: (409, "invalid-transition"),
     errors.IdempotencyKeyInUse: (409, "idempotency-key-in-use"),
     errors.IdempotencyKeyReused: (422, "idempotency-key-reused"),
     errors.PreconditionFailed: (412, "precondition-failed"),
@@ -118,7 +119,12 @@ def _domain_extra(exc: errors.DomainError, loc_prefix: Sequence[str | int] = ("b
         extra["field"] = exc.field
     if isinstance(exc, errors.InvalidInput):
         loc = [*loc_prefix, exc.field] if exc.field else list(loc_prefix)
-        extra.update(_validation_errors([{"loc": loc, "msg": exc.detail, "type": "value_error"}]))
+        raw = [{"loc": loc, "msg": exc.detail, "type": "value_error"}]
+        # A rule that found several errors lists each, located under the same prefix.
+        listed = getattr(exc, "validation_errors", None)
+        if listed:
+            raw = [{**e, "loc": [*loc_prefix, *e["loc"]]} for e in listed]
+        extra.update(_validation_errors(raw))
     extra.update(getattr(exc, "problem_extra", {}))
     return extra
 

@@ -8,7 +8,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from interfaces.http import auth, catalog, health, identity, ledger, observability, teams
+from interfaces.http import auth, catalog, health, identity, ledger, observability, ordering, teams
 from interfaces.http.api import API_PREFIX
 
 
@@ -29,6 +29,7 @@ ROUTES: tuple[Routes, ...] = (
     Routes(identity),
     Routes(catalog),
     Routes(ledger),
+    Routes(ordering),
     Routes(teams),
 )
 

@@ -128,6 +128,11 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "accounts-read": {},
     "accounts-deposit": {"json": {"amount": "5.00"}},
     "accounts-list-entries": {},
+    "orders-create": {"json": {"lines": [{"item_id": "{other_item}", "quantity": 1}]}},
+    "orders-list": {},
+    "orders-read": {},
+    "orders-pay": {"json": {"account_id": "{account}"}},
+    "orders-change-status": {"json": {"status": "cancelled"}},
     "transfers-create": {
         "json": {"from_account_id": "{account}", "to_account_id": "{other_account}", "amount": "1"}
     },
@@ -187,6 +192,16 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
         item = (
             await client.post("/api/v1/items", json={"title": "Mine", "price": "1"}, headers=principal.auth)
         ).json()
+        other_item = (
+            await client.post("/api/v1/items", json={"title": "Theirs", "price": "1"}, headers=other.auth)
+        ).json()
+        order = (
+            await client.post(
+                "/api/v1/orders",
+                json={"lines": [{"item_id": other_item["id"], "quantity": 1}]},
+                headers=principal.auth,
+            )
+        ).json()
         account = (await client.post("/api/v1/accounts", json={}, headers=principal.auth)).json()["id"]
         other_account = (await client.post("/api/v1/accounts", json={}, headers=other.auth)).json()["id"]
         funded = await client.post(
@@ -200,6 +215,7 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
             "item": item["id"],
             "account": account,
             "other_account": other_account,
+            "other_item": other_item["id"],
         }
         team = (
             await client.post(
@@ -220,6 +236,7 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
             "account_id": account,
             "team_id": team["id"],
             "hero_id": hero_id,
+            "order_id": order["id"],
         }
         path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m, ids=ids: str(ids[m.group(1)]), context.path)
         request = _fill(WIRING_REQUESTS[route.name], names)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         LedgerUnitOfWork,
         TransferRepository,
     )
+    from application.ordering.ports import OrderingUnitOfWork, OrderQueries, OrderRepository
     from application.ports import Clock, PasswordHasher, TokenService
     from application.teams.ports import (
         HeroRepository,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         FakeLedgerQueries,
         FakeTransferRepository,
     )
+    from tests.fakes.ordering import FakeOrderQueries, FakeOrderRepository
     from tests.fakes.teams import (
         FakeHeroRepository,
         FakeMembershipRepository,
@@ -77,6 +79,8 @@ def _fakes_implement_ports(
     heroes: FakeHeroRepository,
     memberships: FakeMembershipRepository,
     team_queries: FakeTeamQueries,
+    orders: FakeOrderRepository,
+    order_queries: FakeOrderQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -100,3 +104,6 @@ def _fakes_implement_ports(
     _heroes: HeroRepository = heroes
     _memberships: MembershipRepository = memberships
     _team_queries: TeamQueries = team_queries
+    _ordering_uow: OrderingUnitOfWork = uow
+    _orders: OrderRepository = orders
+    _order_queries: OrderQueries = order_queries

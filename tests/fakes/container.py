@@ -13,11 +13,13 @@ from infrastructure.container import Container
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
 from infrastructure.containers.ledger import Ledger
+from infrastructure.containers.ordering import Ordering
 from infrastructure.containers.teams import Teams
 from infrastructure.settings import Settings
 from tests.fakes.catalog import FakeItemQueries
 from tests.fakes.identity import FakeUserQueries
 from tests.fakes.ledger import FakeLedgerQueries
+from tests.fakes.ordering import FakeOrderQueries
 from tests.fakes.security import FakeClock, FakeHasher, FakeTokens
 from tests.fakes.state import FakeDatabase
 from tests.fakes.teams import FakeTeamQueries
@@ -52,6 +54,7 @@ class Fakes:
             container.catalog: FakeItemQueries(self.db),
             container.ledger: FakeLedgerQueries(self.db),
             container.teams: FakeTeamQueries(self.db),
+            container.ordering: FakeOrderQueries(self.db),
         }
         for context, queries in fakes.items():
             # One fake answers both the read path and the primary's (a write's own view): the
@@ -76,3 +79,7 @@ class Fakes:
     @property
     def teams(self) -> Teams:
         return self.container.teams  # type: ignore[return-value]
+
+    @property
+    def ordering(self) -> Ordering:
+        return self.container.ordering  # type: ignore[return-value]

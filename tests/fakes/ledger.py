@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from application.ledger.invariants import AccountFacts, TransferLeg, report
+from application.ledger.invariants import AccountFacts, OrderMoney, TransferLeg, report
 from application.ledger.views import AccountFilter, AccountView, EntryView, LedgerReport
 from application.pagination import PageRequest, Slice
 from domain.errors import AlreadyExists, Conflict
@@ -50,6 +50,14 @@ class FakeAccountRepository:
                 raise Conflict("The change conflicts with existing data")
             self._uow.state.accounts[account.id].balance = account.balance
 
+    async def oldest_of(self, owner_ids: Sequence[int]) -> dict[int, int]:
+        self._uow.db.run("accounts.oldest_of")
+        oldest: dict[int, int] = {}
+        for account in sorted(self._uow.state.accounts.values(), key=lambda a: (a.created_at, a.id)):
+            if account.owner_id in owner_ids and account.id is not None:
+                oldest.setdefault(account.owner_id, account.id)
+        return oldest
+
 
 class FakeEntryRepository:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -60,8 +68,10 @@ class FakeEntryRepository:
         state = self._uow.state
         stored = []
         for entry in entries:
-            if entry.account_id not in state.accounts or (
-                entry.transfer_id is not None and entry.transfer_id not in state.transfers
+            if (
+                entry.account_id not in state.accounts
+                or (entry.transfer_id is not None and entry.transfer_id not in state.transfers)
+                or (entry.order_id is not None and entry.order_id not in state.orders)
             ):
                 raise Conflict("The Ledger entry refers to a row that does not exist")
             if entry.amount <= 0 or entry.balance_after < 0:
@@ -70,6 +80,10 @@ class FakeEntryRepository:
             state.entries[entry.id] = entry  # type: ignore[index]
             stored.append(entry)
         return stored
+
+    async def of_order(self, order_id: int) -> list[Entry]:
+        self._uow.db.run("entries.of_order")
+        return sorted((e for e in self._uow.state.entries.values() if e.order_id == order_id), key=_id)
 
 
 class FakeTransferRepository:
@@ -133,7 +147,25 @@ class FakeLedgerQueries:
                 )
                 for e in found
             ] or [TransferLeg(t.id, t.amount, t.from_account_id, t.to_account_id, None, None, None)]
-        return report(accounts, len(state.entries), deposits, legs)
+        orders = []
+        for order_id, order in state.orders.items():
+            mine = [e for e in state.entries.values() if e.order_id == order_id]
+
+            def sum_of(kind: EntryKind, entries: list[Entry] = mine) -> Decimal:
+                return sum((e.amount for e in entries if e.kind == kind), Decimal("0.00"))
+
+            orders.append(
+                OrderMoney(
+                    order_id,
+                    order.status.value,
+                    state.order_totals[order_id],
+                    sum_of(EntryKind.PAYMENT_OUT),
+                    sum_of(EntryKind.PAYMENT_IN),
+                    sum_of(EntryKind.REFUND_OUT),
+                    sum_of(EntryKind.REFUND_IN),
+                )
+            )
+        return report(accounts, len(state.entries), deposits, legs, orders)
 
 
 def _id(entry: Any) -> int:

@@ -28,6 +28,7 @@ from domain.catalog import Item
 from domain.errors import Conflict
 from domain.identity import User
 from domain.ledger import Account, Entry, Transfer
+from domain.ordering import Order
 from domain.teams import Hero, Membership, Team
 
 
@@ -43,6 +44,8 @@ class FakeState:
     teams: dict[int, Team] = field(default_factory=dict)
     heroes: dict[int, Hero] = field(default_factory=dict)
     memberships: dict[tuple[int, int], Membership] = field(default_factory=dict)  # (team, hero) →
+    orders: dict[int, Order] = field(default_factory=dict)  # each with its lines
+    order_totals: dict[int, Decimal] = field(default_factory=dict)  # the stored total (``save``)
     # (user id, key) → (fingerprint, response or None while in flight, claimed at)
     idempotency_keys: dict[tuple[int, str], tuple[str, StoredResponse | None, datetime]] = field(
         default_factory=dict
@@ -92,9 +95,21 @@ def _copy(value: Any, memo: dict[int, Any]) -> Any:
 ENTITIES = {"users": "User", "items": "Item", "accounts": "Account"}
 
 
+def _order_referrer(state: FakeState, table: str, row_id: int) -> str | None:
+    """What of the ordering context refers to the row (its foreign keys are RESTRICT)."""
+    for order in state.orders.values():
+        if table == "users" and order.buyer_id == row_id:
+            return "their orders"
+        if table == "users" and any(line.seller_id == row_id for line in order.lines):
+            return "orders of their items"
+        if table == "items" and any(line.item_id == row_id for line in order.lines):
+            return "order lines"
+    return None
+
+
 def still_referenced(state: FakeState, table: str, row_id: int) -> None:
     """The RESTRICT check: the same error the SQL unit of work translates a violation into."""
-    referrer = state.references.get((table, row_id))
+    referrer = state.references.get((table, row_id)) or _order_referrer(state, table, row_id)
     if referrer is not None:
         raise Conflict(f"{ENTITIES[table]} is still referenced by {referrer}; it cannot be deleted")
 

@@ -12,6 +12,7 @@ from tests.fakes.catalog import FakeItemRepository, FakeTagRepository
 from tests.fakes.idempotency import FakeIdempotencyRepository
 from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserRepository
 from tests.fakes.ledger import FakeAccountRepository, FakeEntryRepository, FakeTransferRepository
+from tests.fakes.ordering import FakeOrderRepository
 from tests.fakes.state import FakeDatabase
 from tests.fakes.teams import FakeHeroRepository, FakeMembershipRepository, FakeTeamRepository
 
@@ -87,6 +88,10 @@ class FakeUnitOfWork:
     @property
     def memberships(self) -> FakeMembershipRepository:
         return FakeMembershipRepository(self)
+
+    @property
+    def orders(self) -> FakeOrderRepository:
+        return FakeOrderRepository(self)
 
     @property
     def idempotency(self) -> FakeIdempotencyRepository:

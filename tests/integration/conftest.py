@@ -15,16 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from application.catalog.ports import ItemQueries
 from application.identity.ports import UserQueries
 from application.ledger.ports import LedgerQueries
+from application.ordering.ports import OrderQueries
 from application.teams.ports import TeamQueries
 from domain.identity import User
+from domain.ordering import Order
 from infrastructure.container import Container
 from tests.conftest import build_container, empty_tables
 from tests.fakes import FakeClock, FakeDatabase
 from tests.fakes.container import Fakes
 
-# A stand-in for a table of a later context that refers to a row with ON DELETE RESTRICT, as
-# order lines will refer to items (and accounts to users).
-REFERRERS = {"items": "order lines", "users": "accounts"}
+# A stand-in for a table of another context that refers to a row with ON DELETE RESTRICT (items
+# are referred to by real order lines: ``refer_to`` makes an order of the item).
+REFERRERS = {"users": "stand in referrers"}
 
 
 @dataclass
@@ -56,6 +58,10 @@ class Backend:
     def teams(self) -> TeamQueries:
         return self.container.teams.queries()  # type: ignore[no-any-return]
 
+    @property
+    def orders(self) -> OrderQueries:
+        return self.container.ordering.queries()  # type: ignore[no-any-return]
+
     async def clear(self) -> None:
         """Empty every table (between the examples of a property test)."""
         if self.fake is not None:
@@ -82,7 +88,11 @@ class Backend:
         return user.id
 
     async def refer_to(self, table: str, row_id: int) -> None:
-        """Make another context refer to ``table`` row ``row_id`` with ON DELETE RESTRICT."""
+        """Make another context refer to ``table`` row ``row_id`` with ON DELETE RESTRICT: an
+        item, by an order line of a new buyer's order; a user, by a stand-in table."""
+        if table == "items":
+            await self.order_of(row_id)
+            return
         if self.fake is not None:
             self.fake.state.references[(table, row_id)] = REFERRERS[table]
             return
@@ -97,6 +107,18 @@ class Backend:
                 )
             )
             await conn.execute(text(f"INSERT INTO {referrer} VALUES (:id)"), {"id": row_id})
+
+    async def order_of(self, item_id: int, quantity: int = 1, buyer: int | None = None) -> Order:
+        """A pending order of one line: ``quantity`` of the item, by ``buyer`` (a new user)."""
+        buyer_id = buyer if buyer is not None else await self.user(f"buyer{item_id}x{quantity}")
+        async with self.uow() as uow:
+            order = await uow.orders.add(Order.open(buyer_id, self.clock.now()))
+            item = await uow.items.get(item_id)
+            line = await uow.orders.add_line(order.id, order.line_for(item_id, item, quantity))
+            order.add(line)
+            await uow.orders.save(order)
+            await uow.commit()
+        return order
 
 
 def _sql_backend(name: str, engine: AsyncEngine) -> Backend:

@@ -60,6 +60,17 @@ SEEDS: dict[str, Callable[[int], list[dict[str, object]]]] = {
     "accounts": lambda n: [
         {"id": 5000 + n, "owner_id": 1000 + n * 10, "name": f"mig{n}", "balance": 0, "created_at": NOW}
     ],
+    "orders": lambda n: [
+        {
+            "id": 7000 + n,
+            "buyer_id": 1000 + n * 10,
+            "status": "pending",
+            "total": 0,
+            "paid_from_account_id": None,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    ],
 }
 
 

@@ -15,7 +15,7 @@ from tests.conftest import build_container
 
 async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -> None:
     db = server_db
-    plan = SeedPlan(users=30, items=400, tags=12, teams=7, heroes=60)
+    plan = SeedPlan(users=30, items=400, tags=12, teams=7, heroes=60, orders=120)
     calls: list[tuple[str, int, int]] = []
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -25,7 +25,7 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
     finally:
         event.remove(db.sync_engine, "before_cursor_execute", listener)
     assert (first.users, first.tags, first.items) == (30, 12, 400)
-    assert len(statements) < 30, "bulk inserts, not one statement per row"
+    assert len(statements) < 30, "bulk inserts, not one statement per row (560 rows and 120 orders)"
     assert ("items", 400, 400) in calls
     totals = await counts(db)
     assert totals == {
@@ -34,13 +34,23 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
         "items": 400,
         "item_tags": first.item_tags,
         "accounts": 30,
-        "ledger_entries": 30,
+        "ledger_entries": totals["ledger_entries"],
+        "orders": first.orders,
+        "order_lines": totals["order_lines"],
         "teams": 7,
         "heroes": 60,
         "team_members": first.memberships,
     }
     assert first.accounts == 30 and (first.teams, first.heroes) == (7, 60) and first.memberships > 30
     assert ("heroes", 60, 60) in calls and ("teams", 7, 7) in calls
+    assert 100 <= first.orders <= 120 and totals["order_lines"] >= first.orders
+    async with db.connect() as conn:
+        statuses = dict(
+            (await conn.execute(text("SELECT status, count(*) FROM orders GROUP BY status"))).all()
+        )
+        refunded = await conn.scalar(text("SELECT count(*) FROM ledger_entries WHERE kind = 'refund_in'"))
+    assert set(statuses) == {"pending", "processing", "shipped", "delivered", "cancelled"}, statuses
+    assert refunded and totals["ledger_entries"] > 30  # payments, and the refunds of cancelled paid orders
     async with db.connect() as conn:
         snapshot = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
         per_item = (
@@ -71,7 +81,8 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
         ).all()
     assert heroes_again == heroes
     report = await build_container(db).ledger.verify()()
-    assert report.ok and report.total_balance == report.total_deposits > 0
+    assert report.ok and report.total_balance == report.total_deposits > 0, report.problems
+    assert report.orders == first.orders
 
 
 def test_cli_seed_on_sqlite(tmp_path: Path) -> None:
@@ -81,11 +92,13 @@ def test_cli_seed_on_sqlite(tmp_path: Path) -> None:
     }
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"], env=env).exit_code == 0
-    first = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
+    seed_args = ["seed", "--users", "5", "--items", "50", "--tags", "4", "--orders", "20"]
+    first = runner.invoke(app, seed_args, env=env)
     assert first.exit_code == 0, first.output
-    assert "added 5 users, 4 tags, 50 items" in first.output
-    assert "5 accounts, 50 teams, 1000 heroes" in first.output
-    second = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
+    assert "added 5 users, 4 tags, 50 items" in first.output and "orders" in first.output
+    assert "50 teams, 1000 heroes" in first.output
+    assert runner.invoke(app, ["ledger", "verify"], env=env).exit_code == 0
+    second = runner.invoke(app, seed_args, env=env)
     assert second.exit_code == 0 and "nothing added" in second.output
     assert "5 users, 4 tags, 50 items" in second.output
     bad = runner.invoke(app, ["seed", "--users", "0", "--items", "5"], env=env)

@@ -301,8 +301,9 @@ async def test_delete_and_the_order_reference_conflict(env: Env) -> None:
     await env.delete(alice, gone.id)
     assert gone.id not in env.db.state.items
     env.db.state.references[("items", kept.id)] = "order lines"
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         await env.delete(alice, kept.id)
+    assert refused.value.detail == "Item is still referenced by order lines; it cannot be deleted"
     assert kept.id in env.db.state.items
     with pytest.raises(NotFound):
         await env.delete(alice, gone.id)

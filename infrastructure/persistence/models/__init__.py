@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infrastructure.persistence.models import catalog, idempotency, identity, ledger, teams
+from infrastructure.persistence.models import catalog, idempotency, identity, ledger, ordering, teams
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
 from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
 from infrastructure.persistence.models.ledger import AccountRow, EntryRow, TransferRow
+from infrastructure.persistence.models.ordering import OrderLineRow, OrderRow
 from infrastructure.persistence.models.teams import HeroRow, TeamRow, team_members
 from infrastructure.persistence.models.types import (
     MYSQL_FAMILY,
@@ -27,7 +28,7 @@ from infrastructure.persistence.models.types import (
     is_mysql_family,
 )
 
-CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency, teams)
+CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, ordering, idempotency, teams)
 
 
 def _merged(name: str) -> dict[str, object]:
@@ -78,6 +79,8 @@ __all__ = [
     "ItemRow",
     "LoginThrottleRow",
     "Money",
+    "OrderLineRow",
+    "OrderRow",
     "ProfileRow",
     "TagRow",
     "TeamRow",

@@ -66,7 +66,10 @@ class EntryRow(Base):
     transfer_id: Mapped[int | None] = mapped_column(
         Id, ForeignKey("transfers.id", ondelete="RESTRICT"), index=True
     )
-    order_id: Mapped[int | None] = mapped_column(BigInteger)  # refers to orders once they exist
+    # Payments and refunds name their order (RESTRICT: an order with money cannot vanish).
+    order_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("orders.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
@@ -89,5 +92,6 @@ FOREIGN_KEYS: dict[str, str] = {
     "fk_transfers_to_account_id_accounts": "transfers",
     "fk_ledger_entries_account_id_accounts": "ledger entries",
     "fk_ledger_entries_transfer_id_transfers": "ledger entries",
+    "fk_ledger_entries_order_id_orders": "ledger entries",
 }
 ENTITIES: dict[str, str] = {"accounts": "Account", "transfers": "Transfer", "ledger_entries": "Ledger entry"}

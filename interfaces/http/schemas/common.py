@@ -38,8 +38,10 @@ def whole_number(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+# A whole number in a body (strict models): a JSON integer, or one written with a fraction (7.0).
+WholeNumber = BeforeValidator(whole_number)
 # An id in a body (strict models): a JSON integer, or a whole number written with a fraction.
-Id = Annotated[int, Field(ge=1, lt=ID_BOUND), BeforeValidator(whole_number)]
+Id = Annotated[int, Field(ge=1, lt=ID_BOUND), WholeNumber]
 # ISO 8601 with an explicit UTC offset ("+00:00"), not pydantic's "Z".
 Timestamp = Annotated[
     datetime,

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import (
-    BeforeValidator,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -21,13 +20,13 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from domain.teams import AGE_MAX, AGE_MIN, HEADQUARTERS_MAX, HERO_NAME_MAX, SECRET_NAME_MAX, TEAM_NAME_MAX
-from interfaces.http.schemas.common import NO_NUL, NOT_BLANK, InputModel, OutputModel, omitted, whole_number
+from interfaces.http.schemas.common import NO_NUL, NOT_BLANK, InputModel, OutputModel, WholeNumber, omitted
 
 TeamName = Annotated[str, StringConstraints(min_length=1, max_length=TEAM_NAME_MAX, pattern=NOT_BLANK)]
 Headquarters = Annotated[str, StringConstraints(max_length=HEADQUARTERS_MAX, pattern=NO_NUL)]
 HeroName = Annotated[str, StringConstraints(min_length=1, max_length=HERO_NAME_MAX, pattern=NOT_BLANK)]
 SecretName = Annotated[str, StringConstraints(min_length=1, max_length=SECRET_NAME_MAX, pattern=NOT_BLANK)]
-Age = Annotated[int, Field(ge=AGE_MIN, le=AGE_MAX), BeforeValidator(whole_number)]
+Age = Annotated[int, Field(ge=AGE_MIN, le=AGE_MAX), WholeNumber]
 # The mean of known ages, exact to two places (application.teams.views.average_age), as a JSON
 # number: 33.33, never a long binary fraction.
 AverageAge = Annotated[
