@@ -597,9 +597,10 @@ async def counts(engine: AsyncEngine) -> dict[str, int]:
                 item_tags,
                 _accounts,
                 _entries,
+                _orders,
+                _lines,
                 _teams,
                 _heroes,
                 team_members,
             )
-            for table in (_users, _tags, _items, item_tags, _accounts, _entries, _orders, _lines)
         }
