@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from infrastructure.containers.blog import Blog
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.core import Core
 from infrastructure.containers.identity import Identity
@@ -23,3 +24,4 @@ class Container(containers.DeclarativeContainer):
     identity = providers.Container(Identity, core=core)
     catalog = providers.Container(Catalog, core=core, identity=identity)
     ledger = providers.Container(Ledger, core=core)
+    blog = providers.Container(Blog, core=core, identity=identity)

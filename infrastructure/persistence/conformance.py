@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from application.blog.ports import BlogUnitOfWork, PostQueries, PostRepository
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
     from application.idempotency import IdempotencyRepository
     from application.identity.ports import (
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         LedgerUnitOfWork,
         TransferRepository,
     )
+    from infrastructure.persistence.blog import SqlPostQueries, SqlPostRepository
     from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
     from infrastructure.persistence.idempotency import SqlIdempotencyRepository
     from infrastructure.persistence.identity import (
@@ -54,6 +56,8 @@ def _adapters_implement_ports(
     transfers: SqlTransferRepository,
     ledger_queries: SqlLedgerQueries,
     idempotency: SqlIdempotencyRepository,
+    posts: SqlPostRepository,
+    post_queries: SqlPostQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -69,3 +73,6 @@ def _adapters_implement_ports(
     _transfers: TransferRepository = transfers
     _ledger_queries: LedgerQueries = ledger_queries
     _idempotency: IdempotencyRepository = idempotency
+    _blog_uow: BlogUnitOfWork = uow
+    _posts: PostRepository = posts
+    _post_queries: PostQueries = post_queries

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from application.catalog.use_cases import if_match_ok
 from application.catalog.views import item_etag
+from application.preconditions import if_match_ok
 from domain.catalog import Item, check_description, check_title, normalise_tags
 from domain.errors import InvalidInput
 

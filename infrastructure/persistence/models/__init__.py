@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infrastructure.persistence.models import catalog, idempotency, identity, ledger
+from infrastructure.persistence.models import blog, catalog, idempotency, identity, ledger
+from infrastructure.persistence.models.blog import PostRow
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
 from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
@@ -26,7 +27,7 @@ from infrastructure.persistence.models.types import (
     is_mysql_family,
 )
 
-CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency)
+CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, idempotency, blog)
 
 
 def _merged(name: str) -> dict[str, object]:
@@ -76,6 +77,7 @@ __all__ = [
     "ItemRow",
     "LoginThrottleRow",
     "Money",
+    "PostRow",
     "ProfileRow",
     "TagRow",
     "TransferRow",
