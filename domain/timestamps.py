@@ -24,12 +24,11 @@ EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 
 
+SINCE_RULE = "a date (YYYY-MM-DD) or a date-time with an offset (YYYY-MM-DDThh:mm:ss+hh:mm or ...Z)"
+
+
 def _refused(field_name: str) -> InvalidInput:
-    return InvalidInput(
-        f"{field_name} must be a date (YYYY-MM-DD) or a date-time with an offset "
-        "(YYYY-MM-DDThh:mm:ss+hh:mm or ...Z)",
-        field_name,
-    )
+    return InvalidInput(f"{field_name} must be {SINCE_RULE}", field_name)
 
 
 def parse_since(value: str, field_name: str = "since") -> datetime:

@@ -8,7 +8,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from interfaces.http import auth, catalog, health, identity, ledger, observability
+from interfaces.http import auth, blog, catalog, health, identity, ledger, observability
 from interfaces.http.api import API_PREFIX
 
 
@@ -29,6 +29,7 @@ ROUTES: tuple[Routes, ...] = (
     Routes(identity),
     Routes(catalog),
     Routes(ledger),
+    Routes(blog),
 )
 
 # Modules with ``Provide[...]`` markers that are not routers (the bearer-token dependency).

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from application.blog.ports import BlogUnitOfWork, PostQueries, PostRepository
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
     from application.idempotency import IdempotencyRepository
     from application.identity.ports import (
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         FakeUserQueries,
         FakeUserRepository,
     )
+    from tests.fakes.blog import FakePostQueries, FakePostRepository
     from tests.fakes.idempotency import FakeIdempotencyRepository
     from tests.fakes.ledger import (
         FakeAccountRepository,
@@ -60,6 +62,8 @@ def _fakes_implement_ports(
     transfers: FakeTransferRepository,
     ledger_queries: FakeLedgerQueries,
     idempotency: FakeIdempotencyRepository,
+    posts: FakePostRepository,
+    post_queries: FakePostQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -78,3 +82,6 @@ def _fakes_implement_ports(
     _transfers: TransferRepository = transfers
     _ledger_queries: LedgerQueries = ledger_queries
     _idempotency: IdempotencyRepository = idempotency
+    _blog_uow: BlogUnitOfWork = uow
+    _posts: PostRepository = posts
+    _post_queries: PostQueries = post_queries

@@ -9,10 +9,12 @@ from dependency_injector import providers
 
 from application.transactions import Transactions
 from infrastructure.container import Container
+from infrastructure.containers.blog import Blog
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
 from infrastructure.containers.ledger import Ledger
 from infrastructure.settings import Settings
+from tests.fakes.blog import FakePostQueries
 from tests.fakes.catalog import FakeItemQueries
 from tests.fakes.identity import FakeUserQueries
 from tests.fakes.ledger import FakeLedgerQueries
@@ -47,6 +49,7 @@ class Fakes:
         container.identity.queries.override(providers.Object(FakeUserQueries(self.db)))
         container.catalog.queries.override(providers.Object(FakeItemQueries(self.db)))
         container.ledger.queries.override(providers.Object(FakeLedgerQueries(self.db)))
+        container.blog.queries.override(providers.Object(FakePostQueries(self.db)))
         self.container = container
 
     @property
@@ -60,3 +63,7 @@ class Fakes:
     @property
     def ledger(self) -> Ledger:
         return self.container.ledger  # type: ignore[return-value]
+
+    @property
+    def blog(self) -> Blog:
+        return self.container.blog  # type: ignore[return-value]

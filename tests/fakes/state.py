@@ -24,6 +24,7 @@ from typing import Any
 
 from application.errors import TransientConflict
 from application.idempotency import StoredResponse
+from domain.blog import Post
 from domain.catalog import Item
 from domain.errors import Conflict
 from domain.identity import User
@@ -39,6 +40,7 @@ class FakeState:
     accounts: dict[int, Account] = field(default_factory=dict)
     entries: dict[int, Entry] = field(default_factory=dict)
     transfers: dict[int, Transfer] = field(default_factory=dict)
+    posts: dict[int, Post] = field(default_factory=dict)
     # (user id, key) → (fingerprint, response or None while in flight, claimed at)
     idempotency_keys: dict[tuple[int, str], tuple[str, StoredResponse | None, datetime]] = field(
         default_factory=dict

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
+from tests.fakes.blog import FakePostRepository
 from tests.fakes.catalog import FakeItemRepository, FakeTagRepository
 from tests.fakes.idempotency import FakeIdempotencyRepository
 from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserRepository
@@ -74,6 +75,10 @@ class FakeUnitOfWork:
     @property
     def transfers(self) -> FakeTransferRepository:
         return FakeTransferRepository(self)
+
+    @property
+    def posts(self) -> FakePostRepository:
+        return FakePostRepository(self)
 
     @property
     def idempotency(self) -> FakeIdempotencyRepository:
