@@ -100,7 +100,7 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "users-sign-up": {
         "json": {"email": "{username}-2@example.com", "username": "{username}-2", "password": "password-123"}
     },
-    "users-list": {},
+    "users-list": {"params": {"posted_since": "2000-01-01T00:00:00Z"}},
     "users-read-me": {},
     "users-update-me": {"json": {"full_name": "Wired"}},
     "users-replace-profile": {"json": {"bio": "wired"}},
@@ -131,6 +131,13 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "transfers-create": {
         "json": {"from_account_id": "{account}", "to_account_id": "{other_account}", "amount": "1"}
     },
+    "posts-create": {"json": {"title": "Wired", "content": "Body"}},
+    "posts-list": {"params": {"since": "2000-01-01", "q": "Mine"}},
+    "posts-read": {},
+    "posts-patch": {"json": {"title": "Patched"}},
+    "posts-delete": {},
+    "users-list-posts": {},
+    "stats-authors": {"params": {"min_posts": 0}},
 }
 
 
@@ -176,6 +183,9 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
         ).json()
         account = (await client.post("/api/v1/accounts", json={}, headers=principal.auth)).json()["id"]
         other_account = (await client.post("/api/v1/accounts", json={}, headers=other.auth)).json()["id"]
+        post = (
+            await client.post("/api/v1/posts", json={"title": "Mine", "content": "c"}, headers=principal.auth)
+        ).json()
         funded = await client.post(
             f"/api/v1/accounts/{account}/deposits", json={"amount": "10"}, headers=principal.auth
         )
@@ -188,7 +198,7 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
             "account": account,
             "other_account": other_account,
         }
-        ids = {"user_id": principal.id, "item_id": item["id"], "account_id": account}
+        ids = {"user_id": principal.id, "item_id": item["id"], "account_id": account, "post_id": post["id"]}
         path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m, ids=ids: str(ids[m.group(1)]), context.path)
         request = _fill(WIRING_REQUESTS[route.name], names)
         (method,) = route.methods
