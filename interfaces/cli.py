@@ -188,6 +188,7 @@ def seed(
     users: Annotated[int, typer.Option(min=0, help="Demo users (user0001@example.com, ...)")] = 1000,
     items: Annotated[int, typer.Option(min=0, help="Demo items, 0-3 tags each")] = 10_000,
     tags: Annotated[int, typer.Option(min=1, max=9999, help="Demo tags (tag-01, ...)")] = 50,
+    posts: Annotated[int, typer.Option(min=0, help="Demo posts (Post 00001, ...)")] = 5000,
 ) -> None:
     """Load deterministic demo data with bulk inserts. Safe to run twice: rows that exist
     already are skipped. Demo users share one password (env BAZAAR_DEMO_PASSWORD, else
@@ -199,8 +200,8 @@ def seed(
     from infrastructure.persistence.seed import SeedPlan, SeedResult, counts
     from infrastructure.persistence.seed import seed as run_seed
 
-    if items and not users:
-        typer.echo("error: items need at least one user (--users 1 or more)", err=True)
+    if (items or posts) and not users:
+        typer.echo("error: items and posts need at least one user (--users 1 or more)", err=True)
         raise typer.Exit(2)
     password = os.environ.get(DEMO_PASSWORD_ENV) or DEFAULT_DEMO_PASSWORD
     started = time.perf_counter()
@@ -217,7 +218,7 @@ def seed(
                 progress.update(task_ids[table], completed=done if planned else 1)
 
             engine = container.core.engine()
-            result = await run_seed(engine, SeedPlan(users, items, tags), password_hash, advance)
+            result = await run_seed(engine, SeedPlan(users, items, tags, posts), password_hash, advance)
             return result, await counts(engine)
         finally:
             await container.core.engine().dispose()
@@ -231,7 +232,8 @@ def seed(
     else:
         typer.echo(
             f"added {result.users} users, {result.tags} tags, {result.items} items, "
-            f"{result.item_tags} item tags, {result.accounts} accounts in {elapsed:.1f}s"
+            f"{result.item_tags} item tags, {result.accounts} accounts, {result.posts} posts "
+            f"in {elapsed:.1f}s"
         )
     typer.echo("database now holds " + ", ".join(f"{n} {table}" for table, n in totals.items()))
 

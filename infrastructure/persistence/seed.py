@@ -1,5 +1,5 @@
-"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, and an account
-with an opening deposit per user.
+"""Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, an account
+with an opening deposit per user, and posts.
 
 The rows are a pure function of the plan (fixed random seed), shaped like the benchmark
 anchors' data (``Item 00001``, ``tag-01``, 0-3 tags per item, ~90% active). Every row has a
@@ -9,6 +9,8 @@ nothing and says so. One transaction: an interrupted run leaves nothing half-see
 
 MariaDB/MySQL have no ON CONFLICT (and INSERT IGNORE would also swallow bad values): there the
 rows whose natural key exists are left out before a plain bulk insert, in the same transaction.
+Posts have no unique key to conflict on: on every engine the planned posts whose (author, title)
+exists are left out the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from infrastructure.persistence.models import (
     AccountRow,
     EntryRow,
     ItemRow,
+    PostRow,
     TagRow,
     UserRow,
     is_mysql_family,
@@ -45,6 +48,7 @@ _tags = cast(Table, TagRow.__table__)
 _items = cast(Table, ItemRow.__table__)
 _accounts = cast(Table, AccountRow.__table__)
 _entries = cast(Table, EntryRow.__table__)
+_posts = cast(Table, PostRow.__table__)
 
 Progress = Callable[[str, int, int], None]  # (table, rows handled so far, rows planned)
 
@@ -54,6 +58,7 @@ class SeedPlan:
     users: int = 1000
     items: int = 10_000
     tags: int = 50
+    posts: int = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +68,11 @@ class SeedResult:
     items: int
     item_tags: int
     accounts: int = 0  # one "Main" account per demo user, each with one opening deposit
+    posts: int = 0
 
     @property
     def added_anything(self) -> bool:
-        return any((self.users, self.tags, self.items, self.item_tags, self.accounts))
+        return any((self.users, self.tags, self.items, self.item_tags, self.accounts, self.posts))
 
 
 def _chunks(rows: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -204,8 +210,8 @@ async def _taken(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, A
 
 
 async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress: Progress) -> SeedResult:
-    if plan.items and not plan.users:
-        raise ValueError("items need at least one user")
+    if (plan.items or plan.posts) and not plan.users:
+        raise ValueError("items and posts need at least one user")
     added = {"users": 0, "tags": 0, "items": 0, "item_tags": 0}
     async with engine.begin() as conn:
         users = user_rows(plan, password_hash)
@@ -248,8 +254,9 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
             progress("items", min(done * CHUNK, len(items)), len(items))
             progress("item tags", links_done, links_planned)
         added["accounts"] = await _seed_accounts(conn, list(user_ids.values()), progress)
+        added["posts"] = await _seed_posts(conn, post_rows(plan), user_ids, progress)
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("ANALYZE users, tags, items, item_tags, accounts, ledger_entries"))
+            await conn.execute(text("ANALYZE users, tags, items, item_tags, accounts, ledger_entries, posts"))
     return SeedResult(**added)
 
 
@@ -283,9 +290,54 @@ async def _seed_accounts(conn: AsyncConnection, owner_ids: list[int], progress: 
     return created
 
 
+def post_rows(plan: SeedPlan) -> list[dict[str, Any]]:
+    """Posts (``author`` is a 1-based user number): half of them by the first tenth of the users,
+    so ``/stats/authors`` has prolific authors to show."""
+    rng = random.Random(SEED + 2)  # noqa: S311 - demo data
+    prolific = max(1, plan.users // 10)
+    rows = []
+    for p in range(1, plan.posts + 1):
+        created = T0 + timedelta(days=60, seconds=53 * p)
+        rows.append(
+            {
+                "title": f"Post {p:05d}",
+                "content": f"Deterministic content of post {p}. " * rng.randint(1, 20),
+                "author": rng.randint(1, prolific if rng.random() < 0.5 else plan.users),
+                "created_at": created,
+                "updated_at": created + timedelta(hours=rng.randint(0, 100)),
+            }
+        )
+    return rows
+
+
+async def _seed_posts(
+    conn: AsyncConnection, posts: list[dict[str, Any]], user_ids: dict[str, int], progress: Progress
+) -> int:
+    """Bulk inserts of the planned posts whose (author, title) is not there yet."""
+    created = 0
+    for done, chunk in enumerate(_chunks(posts), 1):
+        rows = []
+        for post in chunk:
+            author_id = user_ids.get(f"user{post['author']:04d}@example.com")
+            if author_id is not None:  # a seed user whose username a real user already had
+                rows.append({**{k: v for k, v in post.items() if k != "author"}, "author_id": author_id})
+        if rows:
+            titles = {r["title"] for r in rows}
+            found = await conn.execute(
+                select(_posts.c.author_id, _posts.c.title).where(_posts.c.title.in_(titles))
+            )
+            taken = {tuple(r) for r in found}
+            fresh = [r for r in rows if (r["author_id"], r["title"]) not in taken]
+            if fresh:
+                await conn.execute(insert(_posts), fresh)
+            created += len(fresh)
+        progress("posts", min(done * CHUNK, len(posts)), len(posts))
+    return created
+
+
 async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {
             table.name: int(await conn.scalar(select(func.count()).select_from(table)) or 0)
-            for table in (_users, _tags, _items, item_tags, _accounts, _entries)
+            for table in (_users, _tags, _items, item_tags, _accounts, _entries, _posts)
         }

@@ -186,6 +186,8 @@ def _problem_text(response: Any) -> str:
         body = response.json()
     except ValueError:
         return ""
+    if not isinstance(body, dict):  # a list answer (``/stats/authors``) is no problem
+        return ""
     return " ".join([str(body.get("detail", "")), *(str(e.get("msg", "")) for e in body.get("errors", []))])
 
 

@@ -15,7 +15,7 @@ from tests.conftest import build_container
 
 async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -> None:
     db = server_db
-    plan = SeedPlan(users=30, items=400, tags=12)
+    plan = SeedPlan(users=30, items=400, tags=12, posts=300)
     calls: list[tuple[str, int, int]] = []
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -24,9 +24,9 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
         first = await seed(db, plan, "argon2-hash", lambda *a: calls.append(a))
     finally:
         event.remove(db.sync_engine, "before_cursor_execute", listener)
-    assert (first.users, first.tags, first.items) == (30, 12, 400)
+    assert (first.users, first.tags, first.items, first.posts) == (30, 12, 400, 300)
     assert len(statements) < 20, "bulk inserts, not one statement per row"
-    assert ("items", 400, 400) in calls
+    assert ("items", 400, 400) in calls and ("posts", 300, 300) in calls
     totals = await counts(db)
     assert totals == {
         "users": 30,
@@ -35,6 +35,7 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
         "item_tags": first.item_tags,
         "accounts": 30,
         "ledger_entries": 30,
+        "posts": 300,
     }
     assert first.accounts == 30
     async with db.connect() as conn:
@@ -45,6 +46,7 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
             )
         ).scalar()
         hashes = (await conn.execute(text("SELECT DISTINCT password_hash FROM users"))).scalars().all()
+        posts = (await conn.execute(text("SELECT title, author_id, created_at FROM posts ORDER BY id"))).all()
     assert per_item is not None and per_item <= 3 and hashes == ["argon2-hash"]
     second = await seed(db, plan, "argon2-hash", lambda *a: None)
     assert not second.added_anything
@@ -52,6 +54,13 @@ async def test_seed_twice_adds_nothing_the_second_time(server_db: AsyncEngine) -
     async with db.connect() as conn:
         again = (await conn.execute(text("SELECT title, price, owner_id FROM items ORDER BY id"))).all()
     assert again == snapshot
+    async with db.connect() as conn:
+        posts_again = (
+            await conn.execute(text("SELECT title, author_id, created_at FROM posts ORDER BY id"))
+        ).all()
+    assert posts_again == posts
+    authors = await build_container(db).blog.author_stats()(5, 100)  # some prolific authors
+    assert authors and authors[0].post_count > 5
     report = await build_container(db).ledger.verify()()
     assert report.ok and report.total_balance == report.total_deposits > 0
 
@@ -63,11 +72,17 @@ def test_cli_seed_on_sqlite(tmp_path: Path) -> None:
     }
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"], env=env).exit_code == 0
-    first = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
+    first = runner.invoke(
+        app, ["seed", "--users", "5", "--items", "50", "--tags", "4", "--posts", "30"], env=env
+    )
     assert first.exit_code == 0, first.output
-    assert "added 5 users, 4 tags, 50 items" in first.output
-    second = runner.invoke(app, ["seed", "--users", "5", "--items", "50", "--tags", "4"], env=env)
-    assert second.exit_code == 0 and "nothing added" in second.output
+    assert "added 5 users, 4 tags, 50 items" in first.output and "30 posts" in first.output
+    second = runner.invoke(
+        app, ["seed", "--users", "5", "--items", "50", "--tags", "4", "--posts", "30"], env=env
+    )
+    assert second.exit_code == 0 and "nothing added" in second.output and "30 posts" in second.output
     assert "5 users, 4 tags, 50 items" in second.output
     bad = runner.invoke(app, ["seed", "--users", "0", "--items", "5"], env=env)
     assert bad.exit_code == 2
+    no_authors = runner.invoke(app, ["seed", "--users", "0", "--items", "0", "--posts", "5"], env=env)
+    assert no_authors.exit_code == 2
