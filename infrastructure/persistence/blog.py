@@ -15,7 +15,7 @@ from application.blog.views import AuthorStatsView, AuthorView, PostFilter, Post
 from application.pagination import PageRequest, Slice
 from domain.blog import Post
 from infrastructure.persistence.models import PostRow, UserRow
-from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
+from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, load_row, reading
 
 _posts = cast(Table, PostRow.__table__)
 _users = cast(Table, UserRow.__table__)
@@ -45,13 +45,9 @@ class SqlPostRepository:
         return post
 
     async def get(self, post_id: int, *, for_update: bool = False) -> Post | None:
-        stmt = select(_posts).where(_posts.c.id == post_id)
-        if for_update:
-            stmt = stmt.with_for_update()  # ignored by SQLite, whose writers are serialised anyway
-        row = (await self._session.execute(stmt)).first()
-        if row is None:
+        m = await load_row(self._session, _posts, post_id, for_update=for_update)
+        if m is None:
             return None
-        m = row._mapping
         return Post(
             id=m["id"],
             title=m["title"],

@@ -127,6 +127,19 @@ def item_rows(plan: SeedPlan) -> tuple[list[dict[str, Any]], dict[str, list[int]
     return items, tags_of
 
 
+def with_user_ids(
+    rows: Sequence[dict[str, Any]], role: str, user_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The rows with their ``role`` (a 1-based demo user number) as ``<role>_id``, the user's id;
+    rows of a demo user that does not exist (a real user already had the username) are left out."""
+    found = []
+    for row in rows:
+        user_id = user_ids.get(f"user{row[role]:04d}@example.com")
+        if user_id is not None:
+            found.append({**{k: v for k, v in row.items() if k != role}, f"{role}_id": user_id})
+    return found
+
+
 def _insert(conn: AsyncConnection, table: Table) -> Any:
     return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
 
@@ -234,11 +247,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
         links_planned = sum(len(t) for t in tags_of.values())
         links_done = 0
         for done, chunk in enumerate(_chunks(items), 1):
-            params = []
-            for item in chunk:
-                owner_id = user_ids.get(f"user{item['owner']:04d}@example.com")
-                if owner_id is not None:  # a seed user whose username a real user already had
-                    params.append({**{k: v for k, v in item.items() if k != "owner"}, "owner_id": owner_id})
+            params = with_user_ids(chunk, "owner", user_ids)
             if params:
                 created = await _insert_new(conn, _items, params, _items.c.id, _items.c.title)
                 added["items"] += len(created)
@@ -316,11 +325,7 @@ async def _seed_posts(
     """Bulk inserts of the planned posts whose (author, title) is not there yet."""
     created = 0
     for done, chunk in enumerate(_chunks(posts), 1):
-        rows = []
-        for post in chunk:
-            author_id = user_ids.get(f"user{post['author']:04d}@example.com")
-            if author_id is not None:  # a seed user whose username a real user already had
-                rows.append({**{k: v for k, v in post.items() if k != "author"}, "author_id": author_id})
+        rows = with_user_ids(chunk, "author", user_ids)
         if rows:
             titles = {r["title"] for r in rows}
             found = await conn.execute(

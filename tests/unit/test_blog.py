@@ -177,7 +177,9 @@ def test_since_refuses_anything_else_naming_the_field(text: str) -> None:
         "posted_since",
         f"posted_since must be {SINCE_RULE}",
     )
-    assert parse_since.__defaults__ == ("since",)
+    with pytest.raises(InvalidInput) as default:
+        parse_since(text)
+    assert (default.value.field, default.value.detail) == ("since", f"since must be {SINCE_RULE}")
 
 
 def test_post_etags_cover_id_time_and_author_name() -> None:
