@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dependency_injector import providers
 
 from application import blog
 from application.blog.views import AuthorStatsView, AuthorView, PostView, post_etag
@@ -20,6 +21,7 @@ from domain.errors import BadRequest, Forbidden, InvalidInput, NotFound, Precond
 from domain.identity import User
 from domain.timestamps import EARLIEST, LATEST, SINCE_RULE, parse_since
 from tests.fakes import Statement
+from tests.fakes.blog import FakePostQueries
 from tests.fakes.container import Fakes
 
 T = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -436,3 +438,31 @@ async def test_hard_deleting_a_user_deletes_their_posts(env: Env) -> None:
     assert gone.id in env.db.state.posts
     await env.identity.delete_user()(root, ann.user_id, hard=True)
     assert list(env.db.state.posts) == [kept.id]
+
+
+async def test_a_post_deleted_right_after_the_write_is_404(env: Env) -> None:
+    class Vanishing(FakePostQueries):
+        async def get(self, post_id: int) -> PostView | None:
+            return None
+
+    env.container.blog.queries.override(providers.Object(Vanishing(env.db)))
+    ann = env.user("ann")
+    with pytest.raises(NotFound) as missing:
+        await env.post(ann)
+    assert missing.value.detail == "Post 1 not found" and 1 in env.db.state.posts
+    with pytest.raises(NotFound) as missing:
+        await env.patch(ann, 1, title="x")
+    assert missing.value.detail == "Post 1 not found"
+
+
+async def test_a_post_cursor_is_no_user_list_cursor(env: Env) -> None:
+    """Both lists sort by created_at and may have no filter: the posts' scope is labelled."""
+    root = env.user("root", is_superuser=True)
+    for name in ("ann", "bob"):
+        await env.post(env.user(name))
+    posts = await env.blog.list_posts()(blog.ListPostsQuery(), PageParams("created_at", limit=1))
+    assert posts.next_cursor
+    with pytest.raises(BadRequest):
+        await env.identity.list_users()(
+            root, UserFilter(), PageParams("created_at", limit=1, cursor=posts.next_cursor)
+        )
