@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from infrastructure.containers.blog import Blog
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.core import Core
 from infrastructure.containers.identity import Identity
@@ -27,3 +28,4 @@ class Container(containers.DeclarativeContainer):
     ledger = providers.Container(Ledger, core=core)
     teams = providers.Container(Teams, core=core)
     ordering = providers.Container(Ordering, core=core)
+    blog = providers.Container(Blog, core=core, identity=identity)

@@ -193,6 +193,7 @@ def seed(
     teams: Annotated[int, typer.Option(min=0, max=999, help="Demo teams (Team 001, ...)")] = 50,
     heroes: Annotated[int, typer.Option(min=0, max=99_999, help="Demo heroes, in 0-2 teams each")] = 1000,
     orders: Annotated[int, typer.Option(min=0, help="Demo orders, in every status")] = 1000,
+    posts: Annotated[int, typer.Option(min=0, help="Demo posts (Post 00001, ...)")] = 5000,
 ) -> None:
     """Load deterministic demo data with bulk inserts: users, tags, items, an account with a
     deposit per user, and orders in every status (paid ones with their payments and refunds,
@@ -206,8 +207,8 @@ def seed(
     from infrastructure.persistence.seed import SeedPlan, SeedResult, counts
     from infrastructure.persistence.seed import seed as run_seed
 
-    if items and not users:
-        typer.echo("error: items need at least one user (--users 1 or more)", err=True)
+    if (items or posts) and not users:
+        typer.echo("error: items and posts need at least one user (--users 1 or more)", err=True)
         raise typer.Exit(2)
     password = os.environ.get(DEMO_PASSWORD_ENV) or DEFAULT_DEMO_PASSWORD
     started = time.perf_counter()
@@ -224,7 +225,7 @@ def seed(
                 progress.update(task_ids[table], completed=done if planned else 1)
 
             engine = container.core.engine()
-            plan = SeedPlan(users, items, tags, teams=teams, heroes=heroes, orders=orders)
+            plan = SeedPlan(users, items, tags, teams=teams, heroes=heroes, orders=orders, posts=posts)
             result = await run_seed(engine, plan, password_hash, advance)
             return result, await counts(engine)
         finally:
@@ -240,8 +241,8 @@ def seed(
         typer.echo(
             f"added {result.users} users, {result.tags} tags, {result.items} items, "
             f"{result.item_tags} item tags, {result.accounts} accounts, {result.orders} orders, "
-            f"{result.teams} teams, {result.heroes} heroes, {result.memberships} memberships "
-            f"in {elapsed:.1f}s"
+            f"{result.posts} posts, {result.teams} teams, {result.heroes} heroes, "
+            f"{result.memberships} memberships in {elapsed:.1f}s"
         )
     typer.echo("database now holds " + ", ".join(f"{n} {table}" for table, n in totals.items()))
 

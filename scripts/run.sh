@@ -9,6 +9,6 @@ source scripts/_uv.sh
 uv sync --frozen --no-dev --quiet
 uv run --no-dev bazaar migrate
 if [ -z "${DATABASE_URL:-}" ] && [ "${BAZAAR_DEMO_SEED:-1}" != "0" ]; then
-  uv run --no-dev bazaar seed --users 20 --items 200 --tags 12
+  uv run --no-dev bazaar seed --users 20 --items 200 --tags 12 --posts 100
 fi
 exec uv run --no-dev bazaar serve "$@"

@@ -25,10 +25,10 @@ from application.common import UNSET, Actor, Unset
 from application.identity.ports import UserQueries
 from application.pagination import CursorCodec, Page, PageParams, scope_of
 from application.ports import Clock
-from application.preconditions import if_match_ok
+from application.preconditions import require_match
 from application.transactions import Transactions
 from domain.catalog import TAG_RE, Item, parse_price
-from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.text import check_text
 
 ITEM_SORTS = ("created_at", "price", "title")
@@ -50,11 +50,13 @@ async def _load_for_write(uow: CatalogUnitOfWork, actor: Actor, item_id: int, if
         raise _not_found(item_id)
     actor.require_owner_or_superuser(item.owner_id)
     assert item.id is not None and item.updated_at is not None
-    if if_match is not None and if_match.strip() != "*":  # only a real tag needs the owner's name
+    item_id, updated_at = item.id, item.updated_at
+
+    async def current() -> str:  # only a real tag needs the owner's name
         owner = await uow.users.get(item.owner_id)
-        etag = item_etag(item.id, item.updated_at, owner.username if owner is not None else "")
-        if not if_match_ok(if_match, etag):
-            raise PreconditionFailed("The item has changed since it was read (If-Match does not match)")
+        return item_etag(item_id, updated_at, owner.username if owner is not None else "")
+
+    await require_match(if_match, current, "item")
     return item
 
 

@@ -3,21 +3,19 @@ service fills."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
+from application.preconditions import strong_etag
 from domain.errors import DomainError
 
 
 def item_etag(item_id: int, updated_at: datetime, owner_username: str) -> str:
     """Strong ETag of an item's representation: every change of the item bumps ``updated_at``
     (microseconds), and the one field it shows of another row, the owner's username, is part of
-    the tag too, so a rename of the owner is a new representation. Quoted, as RFC 9110 wants."""
-    stamp = updated_at.astimezone(UTC).isoformat()
-    digest = hashlib.sha256(f"item:{item_id}:{stamp}:{owner_username}".encode()).hexdigest()[:20]
-    return f'"{digest}"'
+    the tag too, so a rename of the owner is a new representation."""
+    return strong_etag("item", item_id, updated_at, owner_username)
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,7 +344,8 @@ class ListUsers:
 
     async def __call__(self, actor: Actor, flt: UserFilter, params: PageParams) -> Page[UserView]:
         actor.require_superuser()
-        scope = scope_of(flt.q, flt.is_active)
+        since = flt.posted_since.isoformat() if flt.posted_since is not None else None
+        scope = scope_of(flt.q, flt.is_active, since)
         request = self._cursors.page_request(params, USER_SORTS, scope)
         return self._cursors.page(request, await self._queries.list(flt, request), scope)
 

@@ -48,8 +48,11 @@ class UserView:
 
 @dataclass(frozen=True, slots=True)
 class UserFilter:
+    """``posted_since``: users with a post created at or after that instant (aware UTC)."""
+
     q: str | None = None
     is_active: bool | None = None
+    posted_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from application.common import UNSET, Actor, Unset
 from application.pagination import CursorCodec, Page, PageParams, scope_of
-from application.preconditions import if_match_ok, needs_check
+from application.preconditions import if_match_ok, needs_etag
 from application.teams.ports import TeamQueries, TeamsUnitOfWork
 from application.teams.views import HeroFilter, HeroView, TeamFilter, TeamStatsView, TeamView
 from application.transactions import Transactions
@@ -110,7 +110,7 @@ async def _lock_team(uow: TeamsUnitOfWork, team_id: int) -> Team:
 
 async def _team_unchanged(uow: TeamsUnitOfWork, actor: Actor, team_id: int, if_match: str | None) -> None:
     """``If-Match`` against the team as ``actor`` sees it (its row locked by the caller)."""
-    if needs_check(if_match):
+    if needs_etag(if_match):
         current = await uow.teams.view(team_id)
         assert current is not None  # the row is locked
         _precondition(if_match, current.seen_by(actor).etag, "team")
@@ -245,7 +245,7 @@ async def _lock_hero(uow: TeamsUnitOfWork, actor: Actor, hero_id: int, if_match:
     hero = await uow.heroes.get(hero_id, for_update=True)
     if hero is None:
         raise hero_not_found(hero_id)
-    if needs_check(if_match):
+    if needs_etag(if_match):
         current = await uow.heroes.view(hero_id)
         assert current is not None  # the row is locked
         _precondition(if_match, current.seen_by(actor).etag, "hero")

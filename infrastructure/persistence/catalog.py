@@ -48,6 +48,7 @@ from infrastructure.persistence.queries import (
     by_text,
     contains,
     fetch_page,
+    load_row,
     reading,
 )
 
@@ -156,11 +157,8 @@ class SqlItemRepository:
         return item
 
     async def get(self, item_id: int, *, for_update: bool = False) -> Item | None:
-        stmt = select(_items).where(_items.c.id == item_id)
-        if for_update:
-            stmt = stmt.with_for_update()  # ignored by SQLite, whose writers are serialised anyway
-        row = (await self._session.execute(stmt)).first()
-        if row is None:
+        m = await load_row(self._session, _items, item_id, for_update=for_update)
+        if m is None:
             return None
         tag_stmt = (
             select(_tags.c.name)
@@ -170,7 +168,6 @@ class SqlItemRepository:
         )
         tags = tuple((await self._session.scalars(tag_stmt)).all())
         self._loaded_tags[item_id] = tags
-        m = row._mapping
         return Item(
             id=m["id"],
             title=m["title"],

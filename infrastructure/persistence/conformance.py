@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from application.blog.ports import BlogUnitOfWork, PostQueries, PostRepository
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
     from application.idempotency import IdempotencyRepository
     from application.identity.ports import (
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         TeamRepository,
         TeamsUnitOfWork,
     )
+    from infrastructure.persistence.blog import SqlPostQueries, SqlPostRepository
     from infrastructure.persistence.catalog import SqlItemQueries, SqlItemRepository, SqlTagRepository
     from infrastructure.persistence.idempotency import SqlIdempotencyRepository
     from infrastructure.persistence.identity import (
@@ -75,6 +77,8 @@ def _adapters_implement_ports(
     team_queries: SqlTeamQueries,
     orders: SqlOrderRepository,
     order_queries: SqlOrderQueries,
+    posts: SqlPostRepository,
+    post_queries: SqlPostQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -98,3 +102,6 @@ def _adapters_implement_ports(
     _ordering_uow: OrderingUnitOfWork = uow
     _orders: OrderRepository = orders
     _order_queries: OrderQueries = order_queries
+    _blog_uow: BlogUnitOfWork = uow
+    _posts: PostRepository = posts
+    _post_queries: PostQueries = post_queries

@@ -7,7 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, delete, false, func, literal, or_, select, true, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -18,7 +32,14 @@ from application.pagination import PageRequest, Slice
 from domain.identity import Profile, User
 from infrastructure.observability.metrics import LOGIN_FAILURES
 from infrastructure.persistence.database import ReadPath
-from infrastructure.persistence.models import ItemRow, LoginThrottleRow, ProfileRow, UserRow, is_mysql_family
+from infrastructure.persistence.models import (
+    ItemRow,
+    LoginThrottleRow,
+    PostRow,
+    ProfileRow,
+    UserRow,
+    is_mysql_family,
+)
 from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
 
 
@@ -172,6 +193,7 @@ TOP_USERS = 10
 _users = UserRow.__table__
 _throttles = cast(Table, LoginThrottleRow.__table__)
 _profiles = ProfileRow.__table__
+_posts = cast(Table, PostRow.__table__)
 _USER_COLUMNS = (
     _users.c.id,
     _users.c.email,
@@ -241,6 +263,10 @@ class SqlUserQueries:
             )
         if flt.is_active is not None:
             where.append(_users.c.is_active == (true() if flt.is_active else false()))
+        if flt.posted_since is not None:  # a correlated EXISTS on (author_id, created_at, id)
+            where.append(
+                exists().where(_posts.c.author_id == _users.c.id, _posts.c.created_at >= flt.posted_since)
+            )
         async with reading(self._reads) as conn:
             rows, total, next_key = await fetch_page(
                 conn, _USER_COLUMNS, _USER_SOURCE, where, _USER_SORTS, _users.c.id, page

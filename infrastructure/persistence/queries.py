@@ -1,5 +1,5 @@
 """Helpers every query service shares: the read connection, literal substring matching and
-keyset pagination.
+keyset pagination (and ``load_row``, the repositories' read of one row by id).
 
 A page is one statement: the rows (``limit + 1`` of them, to know whether another page follows)
 with the total as an uncorrelated scalar sub-select, which PostgreSQL runs once per statement.
@@ -15,8 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Row, String, bindparam, func, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Row,
+    RowMapping,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from application.pagination import Key, KeyValue, PageRequest
 from domain.errors import BadRequest
@@ -37,6 +49,18 @@ async def reading(reads: ReadPath) -> AsyncIterator[AsyncConnection]:
         if translated is None:
             raise
         raise translated from error
+
+
+async def load_row(
+    session: AsyncSession, table: Table, row_id: int, *, for_update: bool = False
+) -> RowMapping | None:
+    """A repository's read of one row by id inside its unit of work; with ``for_update`` the row
+    stays locked until the unit of work ends (SQLite ignores it: its writers are serialised)."""
+    stmt = select(table).where(table.c.id == row_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).first()
+    return row._mapping if row is not None else None
 
 
 def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:

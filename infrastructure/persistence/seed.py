@@ -1,6 +1,6 @@
 """Deterministic demo data for ``bazaar seed``: users, tags, items, item tags, an account with
 an opening deposit per user, orders in every status (paid ones with their payments, a cancelled
-paid one with its refunds, so ``bazaar ledger verify`` holds), and teams, heroes and their
+paid one with its refunds, so ``bazaar ledger verify`` holds), posts, and teams, heroes and their
 memberships.
 
 The rows are a pure function of the plan (fixed random seed), shaped like the benchmark
@@ -11,6 +11,8 @@ nothing and says so. One transaction: an interrupted run leaves nothing half-see
 
 MariaDB/MySQL have no ON CONFLICT (and INSERT IGNORE would also swallow bad values): there the
 rows whose natural key exists are left out before a plain bulk insert, in the same transaction.
+Posts have no unique key to conflict on: on every engine the planned posts whose (author, title)
+exists are left out the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from infrastructure.persistence.models import (
     ItemRow,
     OrderLineRow,
     OrderRow,
+    PostRow,
     TagRow,
     TeamRow,
     UserRow,
@@ -64,6 +67,7 @@ _orders = cast(Table, OrderRow.__table__)
 _lines = cast(Table, OrderLineRow.__table__)
 # When the demo orders were placed: order n at ORDERS_T0 + n minutes (with its buyer, its key).
 ORDERS_T0 = T0 + timedelta(days=60)
+_posts = cast(Table, PostRow.__table__)
 
 Progress = Callable[[str, int, int], None]  # (table, rows handled so far, rows planned)
 
@@ -76,6 +80,7 @@ class SeedPlan:
     teams: int = 50
     heroes: int = 1000
     orders: int = 0
+    posts: int = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ class SeedResult:
     heroes: int = 0
     memberships: int = 0
     orders: int = 0
+    posts: int = 0
 
     @property
     def added_anything(self) -> bool:
@@ -100,6 +106,7 @@ class SeedResult:
                 self.item_tags,
                 self.accounts,
                 self.orders,
+                self.posts,
                 self.teams,
                 self.heroes,
                 self.memberships,
@@ -178,6 +185,19 @@ def hero_rows(plan: SeedPlan) -> tuple[list[dict[str, Any]], dict[str, list[tupl
         joined = sorted(rng.sample(range(1, plan.teams + 1), rng.randint(0, min(2, plan.teams))))
         teams_of[name] = [(t, rng.random() < 0.2) for t in joined]
     return heroes, teams_of
+
+
+def with_user_ids(
+    rows: Sequence[dict[str, Any]], role: str, user_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The rows with their ``role`` (a 1-based demo user number) as ``<role>_id``, the user's id;
+    rows of a demo user that does not exist (a real user already had the username) are left out."""
+    found = []
+    for row in rows:
+        user_id = user_ids.get(f"user{row[role]:04d}@example.com")
+        if user_id is not None:
+            found.append({**{k: v for k, v in row.items() if k != role}, f"{role}_id": user_id})
+    return found
 
 
 def _insert(conn: AsyncConnection, table: Table) -> Any:
@@ -287,8 +307,8 @@ async def _ids_by(conn: AsyncConnection, table: Table, key: Any, keys: Sequence[
 
 
 async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress: Progress) -> SeedResult:
-    if plan.items and not plan.users:
-        raise ValueError("items need at least one user")
+    if (plan.items or plan.posts) and not plan.users:
+        raise ValueError("items and posts need at least one user")
     added = {"users": 0, "tags": 0, "items": 0, "item_tags": 0}
     async with engine.begin() as conn:
         users = user_rows(plan, password_hash)
@@ -308,11 +328,7 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
         links_planned = sum(len(t) for t in tags_of.values())
         links_done = 0
         for done, chunk in enumerate(_chunks(items), 1):
-            params = []
-            for item in chunk:
-                owner_id = user_ids.get(f"user{item['owner']:04d}@example.com")
-                if owner_id is not None:  # a seed user whose username a real user already had
-                    params.append({**{k: v for k, v in item.items() if k != "owner"}, "owner_id": owner_id})
+            params = with_user_ids(chunk, "owner", user_ids)
             if params:
                 created = await _insert_new(conn, _items, params, _items.c.id, _items.c.title)
                 added["items"] += len(created)
@@ -329,10 +345,11 @@ async def seed(engine: AsyncEngine, plan: SeedPlan, password_hash: str, progress
             progress("item tags", links_done, links_planned)
         added["accounts"] = await _seed_accounts(conn, list(user_ids.values()), progress)
         added["orders"] = await _seed_orders(conn, plan, user_ids, progress)
+        added["posts"] = await _seed_posts(conn, post_rows(plan), user_ids, progress)
         added.update(await _seed_teams(conn, plan, progress))
         if conn.dialect.name == "postgresql":
             tables = (
-                "users, tags, items, item_tags, accounts, ledger_entries, orders, order_lines,"
+                "users, tags, items, item_tags, accounts, ledger_entries, orders, order_lines, posts,"
                 " teams, heroes, team_members"
             )
             await conn.execute(text(f"ANALYZE {tables}"))
@@ -586,6 +603,47 @@ async def _oldest_accounts(conn: AsyncConnection, owners: Sequence[int]) -> dict
     return oldest
 
 
+def post_rows(plan: SeedPlan) -> list[dict[str, Any]]:
+    """Posts (``author`` is a 1-based user number): half of them by the first tenth of the users,
+    so ``/stats/authors`` has prolific authors to show."""
+    rng = random.Random(SEED + 2)  # noqa: S311 - demo data
+    prolific = max(1, plan.users // 10)
+    rows = []
+    for p in range(1, plan.posts + 1):
+        created = T0 + timedelta(days=60, seconds=53 * p)
+        rows.append(
+            {
+                "title": f"Post {p:05d}",
+                "content": f"Deterministic content of post {p}. " * rng.randint(1, 20),
+                "author": rng.randint(1, prolific if rng.random() < 0.5 else plan.users),
+                "created_at": created,
+                "updated_at": created + timedelta(hours=rng.randint(0, 100)),
+            }
+        )
+    return rows
+
+
+async def _seed_posts(
+    conn: AsyncConnection, posts: list[dict[str, Any]], user_ids: dict[str, int], progress: Progress
+) -> int:
+    """Bulk inserts of the planned posts whose (author, title) is not there yet."""
+    created = 0
+    for done, chunk in enumerate(_chunks(posts), 1):
+        rows = with_user_ids(chunk, "author", user_ids)
+        if rows:
+            titles = {r["title"] for r in rows}
+            found = await conn.execute(
+                select(_posts.c.author_id, _posts.c.title).where(_posts.c.title.in_(titles))
+            )
+            taken = {tuple(r) for r in found}
+            fresh = [r for r in rows if (r["author_id"], r["title"]) not in taken]
+            if fresh:
+                await conn.execute(insert(_posts), fresh)
+            created += len(fresh)
+        progress("posts", min(done * CHUNK, len(posts)), len(posts))
+    return created
+
+
 async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {
@@ -599,6 +657,7 @@ async def counts(engine: AsyncEngine) -> dict[str, int]:
                 _entries,
                 _orders,
                 _lines,
+                _posts,
                 _teams,
                 _heroes,
                 team_members,

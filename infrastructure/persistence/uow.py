@@ -18,6 +18,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrastructure.persistence.blog import SqlPostRepository
 from infrastructure.persistence.catalog import SqlItemRepository, SqlTagRepository
 from infrastructure.persistence.errors import translate
 from infrastructure.persistence.idempotency import SqlIdempotencyRepository
@@ -126,6 +127,12 @@ class SqlUnitOfWork:
     @cached_property
     def orders(self) -> SqlOrderRepository:
         return SqlOrderRepository(self.session)
+
+    # --- blog -------------------------------------------------------------------------------
+
+    @cached_property
+    def posts(self) -> SqlPostRepository:
+        return SqlPostRepository(self.session)
 
     # --- shared -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import StringConstraints
 
 from application import catalog
@@ -31,7 +31,15 @@ from interfaces.http.schemas.catalog import (
     TagOut,
     TransferIn,
 )
-from interfaces.http.schemas.common import ID_BOUND, IdPath, PageOut, QueryText, page_out, patch_command
+from interfaces.http.schemas.common import (
+    ID_BOUND,
+    IdPath,
+    IfMatch,
+    PageOut,
+    QueryText,
+    page_out,
+    patch_command,
+)
 
 router = APIRouter()
 C = Container.catalog
@@ -39,9 +47,6 @@ AUTH = (401, 403)
 BODY = (400, 413)  # malformed JSON, body over the size limit
 ItemPage = Annotated[PageParams, Depends(page_params(catalog.ITEM_SORTS, "created_at"))]
 TagPage = Annotated[PageParams, Depends(page_params(catalog.TAG_SORTS, "name"))]
-IfMatch = Annotated[
-    str | None, Header(max_length=1000, description="ETag of the version being changed (412 if stale)")
-]
 MoneyQuery = Annotated[
     str | None, Query(max_length=40, pattern=PRICE_PATTERN, description="Decimal, at most two places")
 ]

@@ -18,7 +18,7 @@ from interfaces.http.client import client_address
 from interfaces.http.di import Provide
 from interfaces.http.paging import page_params
 from interfaces.http.problems import problem_responses
-from interfaces.http.schemas.common import IdPath, PageOut, QueryText, page_out, patch_command
+from interfaces.http.schemas.common import IdPath, PageOut, QueryText, Since, page_out, patch_command
 from interfaces.http.schemas.identity import (
     ActivatedOut,
     ActivateUsersIn,
@@ -152,9 +152,14 @@ async def list_users(
     list_users: identity.ListUsers = Depends(Provide[C.list_users]),
     q: Annotated[QueryText | None, Query(min_length=1, max_length=200)] = None,
     is_active: bool | None = None,
+    posted_since: Annotated[
+        Since | None,
+        Query(description="Users with a post created at or after: a date-time with offset, or a date"),
+    ] = None,
     page: UserPage,
 ) -> dict[str, Any]:
-    found = await list_users(actor, UserFilter(q=q, is_active=is_active), page)
+    flt = UserFilter(q=q, is_active=is_active, posted_since=posted_since)
+    found = await list_users(actor, flt, page)
     return page_out(UserPrivateOut, found)
 
 

@@ -8,7 +8,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from interfaces.http import auth, catalog, health, identity, ledger, observability, ordering, teams
+from interfaces.http import auth, blog, catalog, health, identity, ledger, observability, ordering, teams
 from interfaces.http.api import API_PREFIX
 
 
@@ -31,6 +31,7 @@ ROUTES: tuple[Routes, ...] = (
     Routes(ledger),
     Routes(ordering),
     Routes(teams),
+    Routes(blog),
 )
 
 # Modules with ``Provide[...]`` markers that are not routers (the bearer-token dependency).

@@ -1,7 +1,7 @@
 """teams: teams, heroes, team_members
 
 Revision ID: 0007_teams
-Revises: 0005
+Revises: 0006_blog
 Create Date: 2026-12-02 03:03:19.163559
 
 Team and hero names are unique case-insensitively through stored generated ``name_lower``
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0007_teams'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006_blog'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -100,7 +100,7 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "users-sign-up": {
         "json": {"email": "{username}-2@example.com", "username": "{username}-2", "password": "password-123"}
     },
-    "users-list": {},
+    "users-list": {"params": {"posted_since": "2000-01-01T00:00:00Z"}},
     "users-read-me": {},
     "users-update-me": {"json": {"full_name": "Wired"}},
     "users-replace-profile": {"json": {"bio": "wired"}},
@@ -149,6 +149,13 @@ WIRING_REQUESTS: dict[str, dict[str, Any]] = {
     "heroes-patch": {"json": {"age": 31}},
     "heroes-delete": {},
     "stats-teams": {},
+    "posts-create": {"json": {"title": "Wired", "content": "Body"}},
+    "posts-list": {"params": {"since": "2000-01-01", "q": "Mine"}},
+    "posts-read": {},
+    "posts-patch": {"json": {"title": "Patched"}},
+    "posts-delete": {},
+    "users-list-posts": {},
+    "stats-authors": {"params": {"min_posts": 0}},
 }
 
 
@@ -204,6 +211,9 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
         ).json()
         account = (await client.post("/api/v1/accounts", json={}, headers=principal.auth)).json()["id"]
         other_account = (await client.post("/api/v1/accounts", json={}, headers=other.auth)).json()["id"]
+        post = (
+            await client.post("/api/v1/posts", json={"title": "Mine", "content": "c"}, headers=principal.auth)
+        ).json()
         funded = await client.post(
             f"/api/v1/accounts/{account}/deposits", json={"amount": "10"}, headers=principal.auth
         )
@@ -237,6 +247,7 @@ async def test_every_route_is_wired_and_its_endpoint_runs(app, client, make_user
             "team_id": team["id"],
             "hero_id": hero_id,
             "order_id": order["id"],
+            "post_id": post["id"],
         }
         path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m, ids=ids: str(ids[m.group(1)]), context.path)
         request = _fill(WIRING_REQUESTS[route.name], names)

@@ -186,7 +186,7 @@ def _problem_text(response: Any) -> str:
         body = response.json()
     except ValueError:
         return ""
-    if not isinstance(body, dict):  # a list answer (GET /stats/teams), never a problem
+    if not isinstance(body, dict):  # a list answer (GET /stats/teams, /stats/authors), never a problem
         return ""
     return " ".join([str(body.get("detail", "")), *(str(e.get("msg", "")) for e in body.get("errors", []))])
 

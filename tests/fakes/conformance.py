@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from application.blog.ports import BlogUnitOfWork, PostQueries, PostRepository
     from application.catalog.ports import CatalogUnitOfWork, ItemQueries, ItemRepository, TagRepository
     from application.idempotency import IdempotencyRepository
     from application.identity.ports import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         FakeUserQueries,
         FakeUserRepository,
     )
+    from tests.fakes.blog import FakePostQueries, FakePostRepository
     from tests.fakes.idempotency import FakeIdempotencyRepository
     from tests.fakes.ledger import (
         FakeAccountRepository,
@@ -81,6 +83,8 @@ def _fakes_implement_ports(
     team_queries: FakeTeamQueries,
     orders: FakeOrderRepository,
     order_queries: FakeOrderQueries,
+    posts: FakePostRepository,
+    post_queries: FakePostQueries,
 ) -> None:
     _identity_uow: IdentityUnitOfWork = uow
     _catalog_uow: CatalogUnitOfWork = uow
@@ -107,3 +111,6 @@ def _fakes_implement_ports(
     _ordering_uow: OrderingUnitOfWork = uow
     _orders: OrderRepository = orders
     _order_queries: OrderQueries = order_queries
+    _blog_uow: BlogUnitOfWork = uow
+    _posts: PostRepository = posts
+    _post_queries: PostQueries = post_queries

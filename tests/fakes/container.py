@@ -10,12 +10,14 @@ from dependency_injector import providers
 
 from application.transactions import Transactions
 from infrastructure.container import Container
+from infrastructure.containers.blog import Blog
 from infrastructure.containers.catalog import Catalog
 from infrastructure.containers.identity import Identity
 from infrastructure.containers.ledger import Ledger
 from infrastructure.containers.ordering import Ordering
 from infrastructure.containers.teams import Teams
 from infrastructure.settings import Settings
+from tests.fakes.blog import FakePostQueries
 from tests.fakes.catalog import FakeItemQueries
 from tests.fakes.identity import FakeUserQueries
 from tests.fakes.ledger import FakeLedgerQueries
@@ -55,6 +57,7 @@ class Fakes:
             container.ledger: FakeLedgerQueries(self.db),
             container.teams: FakeTeamQueries(self.db),
             container.ordering: FakeOrderQueries(self.db),
+            container.blog: FakePostQueries(self.db),
         }
         for context, queries in fakes.items():
             # One fake answers both the read path and the primary's (a write's own view): the
@@ -83,3 +86,7 @@ class Fakes:
     @property
     def ordering(self) -> Ordering:
         return self.container.ordering  # type: ignore[return-value]
+
+    @property
+    def blog(self) -> Blog:
+        return self.container.blog  # type: ignore[return-value]

@@ -67,7 +67,7 @@ class FakeUserRepository:
         self._users[user.id] = copy.deepcopy(user)
 
     async def delete(self, user_id: int) -> None:
-        """Cascades as the foreign keys do (profile, items and their tags), and refuses, like
+        """Cascades as the foreign keys do (profile, items and their tags, posts), and refuses, like
         ON DELETE RESTRICT, when another context still refers to the user or to an item."""
         self._uow.db.run("users.delete")
         state = self._uow.state
@@ -79,6 +79,8 @@ class FakeUserRepository:
             still_referenced(state, "items", item_id)
         for item_id in owned:
             del state.items[item_id]
+        for post_id in [i for i, post in state.posts.items() if post.author_id == user_id]:
+            del state.posts[post_id]  # fk_posts_author_id_users: ON DELETE CASCADE
         self._users.pop(user_id, None)
 
     async def activate(self, user_ids: Sequence[int], now: datetime) -> int:
@@ -135,6 +137,12 @@ class FakeUserQueries:
     async def list(self, flt: UserFilter, page: PageRequest) -> Slice[UserView]:
         def matches(u: User) -> bool:
             if flt.is_active is not None and u.is_active != flt.is_active:
+                return False
+            since = flt.posted_since
+            if since is not None and not any(
+                p.author_id == u.id and p.created_at is not None and p.created_at >= since
+                for p in self._db.state.posts.values()
+            ):
                 return False
             if flt.q:
                 q = flt.q.lower()

@@ -24,6 +24,7 @@ from typing import Any
 
 from application.errors import TransientConflict
 from application.idempotency import StoredResponse
+from domain.blog import Post
 from domain.catalog import Item
 from domain.errors import Conflict
 from domain.identity import User
@@ -46,6 +47,7 @@ class FakeState:
     memberships: dict[tuple[int, int], Membership] = field(default_factory=dict)  # (team, hero) →
     orders: dict[int, Order] = field(default_factory=dict)  # each with its lines
     order_totals: dict[int, Decimal] = field(default_factory=dict)  # the stored total (``save``)
+    posts: dict[int, Post] = field(default_factory=dict)
     # (user id, key) → (fingerprint, response or None while in flight, claimed at)
     idempotency_keys: dict[tuple[int, str], tuple[str, StoredResponse | None, datetime]] = field(
         default_factory=dict

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
+from tests.fakes.blog import FakePostRepository
 from tests.fakes.catalog import FakeItemRepository, FakeTagRepository
 from tests.fakes.idempotency import FakeIdempotencyRepository
 from tests.fakes.identity import FakeLoginThrottleRepository, FakeUserRepository
@@ -92,6 +93,10 @@ class FakeUnitOfWork:
     @property
     def orders(self) -> FakeOrderRepository:
         return FakeOrderRepository(self)
+
+    @property
+    def posts(self) -> FakePostRepository:
+        return FakePostRepository(self)
 
     @property
     def idempotency(self) -> FakeIdempotencyRepository:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.blog.ports import PostQueries
 from application.catalog.ports import ItemQueries
 from application.identity.ports import UserQueries
 from application.ledger.ports import LedgerQueries
@@ -61,6 +62,10 @@ class Backend:
     @property
     def orders(self) -> OrderQueries:
         return self.container.ordering.queries()  # type: ignore[no-any-return]
+
+    @property
+    def posts(self) -> PostQueries:
+        return self.container.blog.queries()  # type: ignore[no-any-return]
 
     async def clear(self) -> None:
         """Empty every table (between the examples of a property test)."""

@@ -57,6 +57,16 @@ SEEDS: dict[str, Callable[[int], list[dict[str, object]]]] = {
     "profiles": lambda n: [{"user_id": 1000 + n * 10, "bio": "hello", "avatar_url": None}],
     "login_attempts": lambda n: [{"login_key": f"mig{n}", "attempted_at": NOW}],
     "login_throttles": lambda n: [{"key": f"mig{n}", "window_started_at": NOW, "attempts": 1}],
+    "posts": lambda n: [
+        {
+            "id": 7000 + n,
+            "title": f"mig{n}",
+            "content": "hello",
+            "author_id": 1000 + n * 10,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    ],
     "accounts": lambda n: [
         {"id": 5000 + n, "owner_id": 1000 + n * 10, "name": f"mig{n}", "balance": 0, "created_at": NOW}
     ],

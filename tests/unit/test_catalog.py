@@ -9,11 +9,11 @@ import pytest
 from dependency_injector import providers
 
 from application import catalog
-from application.catalog.use_cases import if_match_ok
 from application.catalog.views import ItemView
 from application.common import Actor
 from application.errors import TransientConflict
 from application.pagination import Page, PageParams
+from application.preconditions import if_match_ok
 from domain.catalog import Item, normalise_tags, parse_price
 from domain.errors import (
     AlreadyExists,

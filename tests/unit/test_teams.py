@@ -12,7 +12,7 @@ from application import teams
 from application.common import Actor
 from application.errors import TransientConflict
 from application.pagination import PageParams, Sort, scope_of
-from application.preconditions import needs_check
+from application.preconditions import needs_etag
 from application.teams.views import (
     HeroTeamView,
     HeroView,
@@ -193,8 +193,8 @@ def test_average_ages_are_exact_to_two_places_half_up() -> None:
 
 
 def test_if_match_needs_a_check_only_when_it_names_a_tag() -> None:
-    assert not needs_check(None) and not needs_check("*") and not needs_check(" * ")
-    assert needs_check('"abc"') and needs_check('W/"abc"')
+    assert not needs_etag(None) and not needs_etag("*") and not needs_etag(" * ")
+    assert needs_etag('"abc"') and needs_etag('W/"abc"')
 
 
 def test_unique_violations_name_the_constraint_the_driver_names_not_the_value() -> None:

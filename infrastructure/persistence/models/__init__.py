@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infrastructure.persistence.models import catalog, idempotency, identity, ledger, ordering, teams
+from infrastructure.persistence.models import blog, catalog, idempotency, identity, ledger, ordering, teams
+from infrastructure.persistence.models.blog import PostRow
 from infrastructure.persistence.models.catalog import ItemRow, TagRow, item_tags
 from infrastructure.persistence.models.idempotency import IdempotencyKeyRow
 from infrastructure.persistence.models.identity import LoginThrottleRow, ProfileRow, UserRow
@@ -28,7 +29,7 @@ from infrastructure.persistence.models.types import (
     is_mysql_family,
 )
 
-CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, ordering, idempotency, teams)
+CONTEXTS: tuple[ModuleType, ...] = (identity, catalog, ledger, ordering, idempotency, teams, blog)
 
 
 def _merged(name: str) -> dict[str, object]:
@@ -81,6 +82,7 @@ __all__ = [
     "Money",
     "OrderLineRow",
     "OrderRow",
+    "PostRow",
     "ProfileRow",
     "TagRow",
     "TeamRow",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Path
+from fastapi import Header, Path
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -14,12 +14,15 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
     StringConstraints,
     WithJsonSchema,
     field_validator,
 )
 
+from domain.errors import InvalidInput
 from domain.text import is_storable
+from domain.timestamps import SINCE_RULE, parse_since
 
 T = TypeVar("T")
 
@@ -73,6 +76,29 @@ NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 # Free text in a query parameter (search terms).
 QueryText = Annotated[str, StringConstraints(pattern=NO_NUL), AfterValidator(storable)]
+
+
+def _since(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"must be {SINCE_RULE}")
+    try:
+        return parse_since(value)
+    except InvalidInput as error:
+        raise ValueError(f"must be {SINCE_RULE}") from error
+
+
+# A ``since`` filter: an RFC 3339 date-time (with its offset) or a date (its first instant in
+# UTC), as aware UTC; exactly what the two formats admit (``domain.timestamps``).
+Since = Annotated[
+    datetime,
+    PlainValidator(_since),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(max_length=1000, description="ETag of the version being changed (412 if stale)")
+]
 
 
 def _without_default(schema: dict[str, Any]) -> None:
