@@ -445,7 +445,7 @@ async def test_a_post_deleted_right_after_the_write_is_404(env: Env) -> None:
         async def get(self, post_id: int) -> PostView | None:
             return None
 
-    env.container.blog.queries.override(providers.Object(Vanishing(env.db)))
+    env.container.blog.primary_queries.override(providers.Object(Vanishing(env.db)))
     ann = env.user("ann")
     with pytest.raises(NotFound) as missing:
         await env.post(ann)
