@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 import wrkrun
+from ledger_load import lua_transfers, open_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("OUT", ROOT / "bench" / "results"))
@@ -120,49 +120,14 @@ def lua_items(ids: list[int]) -> str:
     )
 
 
-def lua_transfers(token: str, first: int, count: int) -> str:
-    return f"""
-math.randomseed(20261203)
-wrk.method = "POST"
-wrk.path = "/api/v1/transfers"
-wrk.headers["Authorization"] = "Bearer {token}"
-wrk.headers["Content-Type"] = "application/json"
-local n = 0
-local nonce = "{secrets.token_hex(4)}"
-request = function()
-  n = n + 1
-  local a = math.random({first}, {first + count - 1})
-  local b = math.random({first}, {first + count - 2})
-  if b >= a then b = b + 1 end
-  wrk.headers["Idempotency-Key"] = string.format("%s-%d-%d", nonce, n, math.random(1, 1000000000))
-  return wrk.format(nil, nil, nil, string.format('{{"from_account_id":%d,"to_account_id":%d,"amount":"0.01"}}', a, b))
-end
-"""
-
-
 async def prepare(dsn: str) -> tuple[list[int], int]:
     conn = await asyncpg.connect(dsn)
     try:
         ids = [r["id"] for r in await conn.fetch("SELECT id FROM items WHERE is_active ORDER BY id")]
-        owner = await conn.fetchval("SELECT id FROM users WHERE username = 'benchroot'")
-        first = await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM accounts")
-        await conn.execute(
-            """
-            WITH new AS (
-              INSERT INTO accounts (owner_id, name, balance, created_at)
-              SELECT $1, 'bench ' || g, 1000000.00, now() FROM generate_series($2::int, $3::int) g
-              RETURNING id, balance, created_at)
-            INSERT INTO ledger_entries (account_id, kind, amount, balance_after, created_at)
-            SELECT id, 'deposit', balance, balance, created_at FROM new
-            """,
-            owner,
-            first,
-            first + ACCOUNTS - 1,
-        )
         await conn.execute("VACUUM ANALYZE")
-        return ids, int(first)
     finally:
         await conn.close()
+    return ids, await open_accounts(dsn, ACCOUNTS)
 
 
 def main() -> int:

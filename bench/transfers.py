@@ -30,6 +30,7 @@ from typing import Any
 import asyncpg
 import httpx
 import wrkrun
+from ledger_load import lua_post, lua_transfers, open_accounts
 from phases import breakdown, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,64 +72,6 @@ async def recreate(db: str) -> None:
 
 def bazaar(*args: str, env: dict[str, str]) -> None:
     subprocess.run([str(BAZAAR), *args], env=env, check=True, capture_output=True, cwd=TMP)
-
-
-async def open_accounts(count: int) -> int:
-    """``count`` accounts of the root user with a large opening deposit each (bulk SQL, entries
-    included, so ``bazaar ledger verify`` holds); returns the first account id."""
-    conn = await asyncpg.connect(dsn(DB))
-    try:
-        owner = await conn.fetchval("SELECT id FROM users WHERE username = 'benchroot'")
-        first = await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM accounts")
-        await conn.execute(
-            """
-            WITH new AS (
-              INSERT INTO accounts (owner_id, name, balance, created_at)
-              SELECT $1, 'bench ' || g, 1000000.00, now() FROM generate_series($2::int, $3::int) g
-              RETURNING id, balance, created_at)
-            INSERT INTO ledger_entries (account_id, kind, amount, balance_after, created_at)
-            SELECT id, 'deposit', balance, balance, created_at FROM new
-            """,
-            owner,
-            first,
-            first + count - 1,
-        )
-        await conn.execute("VACUUM ANALYZE accounts")
-        return int(first)
-    finally:
-        await conn.close()
-
-
-def lua_post(path: str, token: str, seed: int, body: str, key: bool = False) -> str:
-    """A wrk script POSTing JSON with the bearer token: ``body`` is Lua code building the
-    request body (``n`` counts requests, ``nonce`` is fresh per script, so per wrk run)."""
-    idempotency = (
-        '  wrk.headers["Idempotency-Key"] = string.format("%s-%d-%d", nonce, n, math.random(1, 1000000000))\n'
-        if key
-        else ""
-    )
-    return f"""
-math.randomseed({seed})
-wrk.method = "POST"
-wrk.path = "{path}"
-wrk.headers["Authorization"] = "Bearer {token}"
-wrk.headers["Content-Type"] = "application/json"
-local n = 0
-local nonce = "{secrets.token_hex(4)}"
-request = function()
-  n = n + 1
-{idempotency}{body}
-  return wrk.format(nil, nil, nil, body)
-end
-"""
-
-
-def lua_transfers(token: str, first: int, count: int) -> str:
-    body = f"""  local a = math.random({first}, {first + count - 1})
-  local b = math.random({first}, {first + count - 2})
-  if b >= a then b = b + 1 end
-  local body = string.format('{{"from_account_id":%d,"to_account_id":%d,"amount":"0.01"}}', a, b)"""
-    return lua_post("/api/v1/transfers", token, 20261201, body, key=True)
 
 
 def lua_items(token: str) -> str:
@@ -254,7 +197,7 @@ def main() -> int:
     }
     bazaar("migrate", env=env)
     bazaar("create-superuser", "--email", "benchroot@example.com", "--username", "benchroot", env=env)
-    first_cold = asyncio.run(open_accounts(COLD_ACCOUNTS))
+    first_cold = asyncio.run(open_accounts(dsn(DB), COLD_ACCOUNTS))
     server_log = TMP / "server.log"
     with server_log.open("wb") as out:
         server = subprocess.Popen(
