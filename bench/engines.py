@@ -196,7 +196,7 @@ async def explain_mariadb(data: dict[str, Any]) -> dict[str, str]:
                 " WHERE command_type = 'Query' AND argument LIKE 'SELECT%' ORDER BY event_time"
             )
             plans = []
-            for statement in (s for (s,) in logged if " FROM " in s.upper()):
+            for statement in (s for (s,) in logged if re.search(r"\bFROM\b", s, re.IGNORECASE)):
                 (plan,) = (await mariadb(f"ANALYZE FORMAT=JSON {statement}", db=DB))[0]
                 plans.append({"statement": statement, "plan": json.loads(plan)})
             target = OUT / f"explain-mariadb-{endpoint}.json"
@@ -242,6 +242,9 @@ def main() -> int:
         plans = asyncio.run(explain_mariadb(data))
     finally:
         stop(server)
+    if not ROUNDS:  # ROUNDS=0: the plans only
+        log(f"plans: {plans}")
+        return 0
     report = summarise(runs)
     report.update(
         command=os.environ.get("BENCH_COMMAND", "bash bench/engines.sh"),

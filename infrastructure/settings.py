@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = DEFAULT_SECRET
     access_token_expire_minutes: int = Field(60, ge=1)
+    password_hash_concurrency: int | None = Field(
+        None, ge=1, description="Argon2id hashes run at once per worker (default: the number of CPUs)"
+    )
     # A JSON list or comma-separated origins ("https://a.example,https://b.example").
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"

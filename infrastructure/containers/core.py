@@ -42,7 +42,9 @@ class Core(containers.DeclarativeContainer):
     health = providers.Singleton(DatabaseHealth, primary_engine)
 
     clock = providers.Singleton(SystemClock)
-    hasher = providers.Singleton(Argon2PasswordHasher)
+    hasher = providers.Singleton(
+        Argon2PasswordHasher, concurrency=settings.provided.password_hash_concurrency
+    )
     tokens = providers.Singleton(
         JwtTokenService,
         secret_key=settings.provided.secret_key,

@@ -6,7 +6,7 @@ No ``from __future__ import annotations`` here: the dependency's annotations mus
 where they are written, since the sort ``Literal`` is built per list.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Literal
 
 from fastapi import Query
@@ -32,13 +32,13 @@ Cursor = Annotated[
 ]
 
 
-def page_params(sorts: Sequence[str], default: str) -> Callable[..., PageParams]:
+def page_params(sorts: Sequence[str], default: str) -> Callable[..., Awaitable[PageParams]]:
     """The dependency of one list: ``sort`` is one of ``sorts``, ``-`` prefixed for descending."""
     choices = tuple(choice for name in sorts for choice in (name, f"-{name}"))
     assert default in choices, f"default sort {default!r} is not in {choices}"
     SortParam = Literal[choices]  # type: ignore[valid-type]
 
-    def dependency(
+    async def dependency(  # async: a sync dependency would cost a thread-pool hop per request
         sort: SortParam = default,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,

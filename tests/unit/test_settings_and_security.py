@@ -68,6 +68,35 @@ async def test_argon2id_hash_verify_and_rehash_on_parameter_change() -> None:
     assert await old.verify("anything", None) == (False, None)
 
 
+async def test_argon2id_runs_at_most_concurrency_hashes_at_once() -> None:
+    """A login storm queues for the hashing pool: never more hashes at once than it allows."""
+    import asyncio
+    import threading
+    import time
+
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_hash(password: str) -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)  # long enough for the other calls to be in flight
+        with lock:
+            running -= 1
+        return password[::-1]
+
+    for concurrency in (1, 2):
+        running, most = 0, 0
+        hasher = Argon2PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, concurrency=concurrency)
+        hasher._hash.hash = slow_hash  # type: ignore[method-assign]
+        hashed = await asyncio.gather(*(hasher.hash(f"password {n}") for n in range(6)))
+        assert hashed == [f"password {n}"[::-1] for n in range(6)]
+        assert most == concurrency and hasher.concurrency == concurrency
+    assert Argon2PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).concurrency >= 1
+
+
 def test_jwt_round_trip_and_rejections() -> None:
     tokens = JwtTokenService("k" * 32, expire_minutes=5)
     claims = tokens.claims(tokens.issue(42, 3))
