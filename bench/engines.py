@@ -3,6 +3,7 @@
 page and a search page, one worker each, the same seeded data, in one run.
 
     bash bench/engines.sh          # ROUNDS=3 DURATION=15s WARMUP=5s CONNS=32
+    ENGINES=postgresql,postgresql-nocache bash bench/engines.sh   # the statement caches' worth
 
 Each round starts Bazaar on one engine, runs every endpoint (a warm-up, then the timed wrk run),
 stops it and does the same on the other engine; the order alternates round by round. The
@@ -49,10 +50,17 @@ CONNS = int(os.environ.get("CONNS", "32"))
 USERS, ITEMS = int(os.environ.get("USERS", "1000")), int(os.environ.get("ITEMS", "10000"))
 BAZAAR = Path(os.environ.get("BAZAAR_BIN", Path(sys.executable).with_name("bazaar")))
 ENDPOINTS = ("item", "list", "search")
-URLS = {
-    "postgresql": f"postgresql+asyncpg://{PG.split('://', 1)[1]}/{DB}",
-    "mariadb": f"mysql+asyncmy://root@{MARIADB_HOST}:{MARIADB_PORT}/{DB}",
+PG_URL = f"postgresql+asyncpg://{PG.split('://', 1)[1]}/{DB}"
+# Each read path: its database URL and extra settings. postgresql-nocache is PostgreSQL with
+# DB_PGBOUNCER=true but no PgBouncer: what losing the statement caches (and autocommit reads)
+# costs by itself (ENGINES=postgresql,postgresql-nocache).
+PATHS = {
+    "postgresql": (PG_URL, {}),
+    "postgresql-nocache": (PG_URL, {"DB_PGBOUNCER": "true"}),
+    "mariadb": (f"mysql+asyncmy://root@{MARIADB_HOST}:{MARIADB_PORT}/{DB}", {}),
 }
+A, B = os.environ.get("ENGINES", "postgresql,mariadb").split(",")
+URLS = {engine: PATHS[engine][0] for engine in (A, B)}
 
 
 def log(msg: str) -> None:
@@ -90,6 +98,7 @@ def environment(engine: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": URLS[engine],
+        **PATHS[engine][1],
         "ENVIRONMENT": "production",
         "SECRET_KEY": SECRET,
         "LOG_FORMAT": "json",
@@ -118,10 +127,11 @@ async def dataset() -> dict[str, Any]:
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
-    maria_ids = [r[0] for r in await mariadb("SELECT id FROM items WHERE is_active ORDER BY id", db=DB)]
-    if maria_ids != ids:
-        raise SystemExit("the two engines were seeded differently: compare `bazaar seed` on each")
-    await mariadb("ANALYZE TABLE users, items, tags, item_tags", db=DB)
+    if "mariadb" in URLS:
+        maria_ids = [r[0] for r in await mariadb("SELECT id FROM items WHERE is_active ORDER BY id", db=DB)]
+        if maria_ids != ids:
+            raise SystemExit("the two engines were seeded differently: compare `bazaar seed` on each")
+        await mariadb("ANALYZE TABLE users, items, tags, item_tags", db=DB)
     words = Counter(w for t in titles for w in set(re.findall(r"[a-z]{3,}", t.lower())))
     search = {"q": words.most_common(1)[0][0], "min_price": lo, "max_price": hi, "tag": tag, "limit": 50}
     return {"ids": ids, "search": "/api/v1/items?" + urllib.parse.urlencode(search)}
@@ -211,7 +221,7 @@ def main() -> int:
     TMP.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
     asyncio.run(recreate())
-    for engine in URLS:
+    for engine in {URLS[e]: e for e in URLS}.values():  # each database once
         log(f"migrate and seed {engine} ({USERS} users, {ITEMS} items)")
         bazaar(engine, "migrate")
         bazaar(engine, "seed", "--users", str(USERS), "--items", str(ITEMS))
@@ -237,11 +247,13 @@ def main() -> int:
                     log(f"round {round_no + 1} {engine} {endpoint}: {figures}")
             finally:
                 stop(server)
-    server = serve("mariadb", logs["mariadb"])
-    try:
-        plans = asyncio.run(explain_mariadb(data))
-    finally:
-        stop(server)
+    plans: dict[str, str] = {}
+    if "mariadb" in URLS:
+        server = serve("mariadb", logs["mariadb"])
+        try:
+            plans = asyncio.run(explain_mariadb(data))
+        finally:
+            stop(server)
     if not ROUNDS:  # ROUNDS=0: the plans only
         log(f"plans: {plans}")
         return 0
@@ -255,9 +267,10 @@ def main() -> int:
         search=data["search"],
         plans=plans,
     )
-    (OUT / "engines.json").write_text(json.dumps(report, indent=2))
+    name = "engines" if (A, B) == ("postgresql", "mariadb") else f"engines-{A}-{B}"
+    (OUT / f"{name}.json").write_text(json.dumps(report, indent=2))
     md = markdown(report)
-    (OUT / "engines.md").write_text("\n".join(md) + "\n")
+    (OUT / f"{name}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     return 0
 
@@ -265,7 +278,7 @@ def main() -> int:
 def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
     rows = {}
     for endpoint in ENDPOINTS:
-        pg, maria = runs["postgresql"][endpoint], runs["mariadb"][endpoint]
+        pg, maria = runs[A][endpoint], runs[B][endpoint]
         rows[endpoint] = {
             engine: {
                 "rps": statistics.median(r["rps"] for r in runs[engine][endpoint]),
@@ -285,11 +298,11 @@ def summarise(runs: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any
 
 def markdown(report: dict[str, Any]) -> list[str]:
     out = [
-        "| endpoint | PostgreSQL req/s | MariaDB req/s | MariaDB/PostgreSQL | p99 ms (PG / Maria) | p99.9 ms (PG / Maria) | statements (PG / Maria) | non-2xx |",
+        f"| endpoint | {A} req/s | {B} req/s | {B} / {A} | p99 ms ({A} / {B}) | p99.9 ms ({A} / {B}) | statements ({A} / {B}) | non-2xx |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for endpoint, row in report["endpoints"].items():
-        pg, maria = row["postgresql"], row["mariadb"]
+        pg, maria = row[A], row[B]
         out.append(
             f"| {endpoint} | {pg['rps']:.0f} {pg['rps_rounds']} | {maria['rps']:.0f} {maria['rps_rounds']} | {row['ratio']} "
             f"| {pg['p99_ms']:.1f} / {maria['p99_ms']:.1f} | {pg['p999_ms']:.1f} / {maria['p999_ms']:.1f} "
@@ -299,7 +312,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
         "",
         f"Command: `{report['command']}`: {report['rounds']} rounds, order alternating, {report['conns']} connections,"
         f" {report['duration']} per endpoint, one worker, {report['items']} items; median of per-round ratios.",
-        f"Search: `{report['search']}`. MariaDB plans: {', '.join(report['plans'].values())}.",
+        f"Search: `{report['search']}`."
+        + (f" MariaDB plans: {', '.join(report['plans'].values())}." if report["plans"] else ""),
     ]
     return out
 
