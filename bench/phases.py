@@ -39,18 +39,7 @@ PHASES: list[Rule] = [
     ),
     (
         "HTTP (server, routing, validation, JSON, middleware, log line, metrics)",
-        lambda f: any(
-            part in f
-            for part in (
-                "uvicorn/",
-                "starlette/",
-                "fastapi/",
-                "pydantic",
-                "interfaces/http",
-                "structlog",
-                "prometheus",
-            )
-        ),
+        lambda f: any(part in f for part in HTTP_MODULES),
     ),
 ]
 IDLE = "idle: the loop waits (database round trips, lock waits)"
@@ -101,9 +90,9 @@ def breakdown(raw: Path, rps: float) -> list[dict[str, float | str]]:
     ]
 
 
-def markdown(rows: list[dict[str, float | str]], what: str) -> list[str]:
+def markdown(rows: list[dict[str, float | str]], title: str) -> list[str]:
     out = [
-        f"Where {what}'s time goes (py-spy, one worker, idle included):",
+        f"{title} (py-spy, one worker, idle included):",
         "",
         "| phase | share | ms per request |",
         "|---|---|---|",
