@@ -66,7 +66,7 @@ ROUNDS = env_int("ROUNDS", 3)
 DURATION = env("DURATION", "15s")
 WARMUP = env("WARMUP", "5s")
 CONNS = env_int("CONNS", 32)
-APPS = [a for a in env("APPS", "bazaar,raw,flat").split(",") if a]
+APPS = [a for a in env("APPS", "bazaar,raw,flat,thin").split(",") if a]
 ONLY_ENDPOINTS = [e for e in env("ENDPOINTS", "").split(",") if e]
 PGHOST, PGPORT, PGUSER = "127.0.0.1", env_int("PGPORT", 5432), env("PGUSER", "postgres")
 BENCH_DB = env("BENCH_DB", "bazaar_bench")
@@ -99,9 +99,15 @@ BENCH_EMAIL, BENCH_USERNAME = "bench@example.com", "bench_user"
 BENCH_PASSWORD = "bench-password-123"  # a throwaway user in a throwaway local database
 SECRET_KEY = secrets.token_urlsafe(32)
 
-ANCHOR_APPS = ("raw", "flat")
+ANCHOR_APPS = ("raw", "flat", "thin")
 ENDPOINTS = ["item", "list", "deep", "search", "me", "create", "token"]
-SERVES = {"bazaar": ENDPOINTS, "raw": ["item", "list"], "flat": ["item", "list"]}
+# thin: the anchor (item, list) plus bench/thin_more.py, the same way (deep page, search, me)
+SERVES = {
+    "bazaar": ENDPOINTS,
+    "raw": ["item", "list"],
+    "flat": ["item", "list"],
+    "thin": ["item", "list", "deep", "search", "me"],
+}
 
 
 def log(msg: str) -> None:
@@ -192,8 +198,8 @@ class Server:
             if BAZAAR_CMD:  # testing hook: another server in Bazaar's place ({port} is substituted)
                 cmd = BAZAAR_CMD.replace("{port}", str(PORT)).split()
             return cmd, REPO, env_, "/health/live"
-        module = {"raw": "raw_asyncpg:app", "flat": "flat_fastapi:app"}[self.app]
-        driver = "postgresql" if self.app == "raw" else "postgresql+asyncpg"
+        module = {"raw": "raw_asyncpg:app", "flat": "flat_fastapi:app", "thin": "thin_more:app"}[self.app]
+        driver = "postgresql+asyncpg" if self.app == "flat" else "postgresql"
         cmd = [
             str(BENCH_VENV / "bin" / "uvicorn"),
             module,
@@ -211,7 +217,10 @@ class Server:
             "--log-level",
             "warning",
         ]
-        return cmd, ANCHORS_DIR, {"DATABASE_URL": pg_url(self.db, self.db_port, driver)}, "/items?limit=1"
+        env_ = {"DATABASE_URL": pg_url(self.db, self.db_port, driver)}
+        if self.app == "thin":  # bench/thin_more.py imports the anchor: both on the path
+            env_ |= {"PYTHONPATH": f"{ANCHORS_DIR}:{HERE}", "SECRET_KEY": SECRET_KEY}
+        return cmd, ANCHORS_DIR, env_, "/items?limit=1"
 
     def start(self) -> Server:
         cmd, cwd, env_, ready_path = self.command()
@@ -357,6 +366,14 @@ async def dataset(db: str) -> dict[str, Any]:
             )
             data["tags"] = [r["name"] for r in rows]
         data["search"] = await search_params(conn, active, data["tags"])
+        if active and "created_at" in cols:  # the last row before page DEEP_PAGE: thin's keyset
+            row = await conn.fetchrow(
+                f"SELECT created_at, id FROM items{active} ORDER BY created_at DESC, id DESC"
+                " OFFSET $1 LIMIT 1",
+                (DEEP_PAGE - 1) * 50 - 1,
+            )
+            if row is not None:
+                data["deep_key"] = {"after_created_at": row["created_at"].isoformat(), "after_id": row["id"]}
         return data
     finally:
         await conn.close()
@@ -396,8 +413,19 @@ def prefix(app: str) -> str:
     return "/api/v1" if app == "bazaar" else ""
 
 
-def search_path(ctx: Ctx) -> str:
-    return "/api/v1/items?" + urllib.parse.urlencode({**ctx.data.get("search", {}), "limit": 50})
+def search_path(ctx: Ctx, app: str = "bazaar") -> str:
+    base = "/api/v1/items?" if app == "bazaar" else "/thin/items/search?"
+    return base + urllib.parse.urlencode({**ctx.data.get("search", {}), "limit": 50})
+
+
+def deep_path(ctx: Ctx, app: str) -> str:
+    if app == "bazaar":
+        return "/api/v1/items?" + urllib.parse.urlencode({"limit": 50, "cursor": ctx.cursor or ""})
+    return "/thin/items?" + urllib.parse.urlencode({"limit": 50, **ctx.data.get("deep_key", {})})
+
+
+def me_path(app: str) -> str:
+    return "/api/v1/users/me" if app == "bazaar" else "/thin/users/me"
 
 
 def lua_str(s: str) -> str:
@@ -420,11 +448,11 @@ def lua_script(app: str, ep: str, ctx: Ctx, stop_after: int = 0) -> str:
     elif ep == "list":
         body = f"wrk.path = {lua_str(p + '/items?limit=50')}\n"
     elif ep == "deep":
-        body = f"wrk.path = {lua_str('/api/v1/items?' + urllib.parse.urlencode({'limit': 50, 'cursor': ctx.cursor or ''}))}\n"  # noqa: E501
+        body = f"wrk.path = {lua_str(deep_path(ctx, app))}\n"
     elif ep == "search":
-        body = f"wrk.path = {lua_str(search_path(ctx))}\n"
+        body = f"wrk.path = {lua_str(search_path(ctx, app))}\n"
     elif ep == "me":
-        body = f'wrk.path = "/api/v1/users/me"\n{auth}'
+        body = f"wrk.path = {lua_str(me_path(app))}\n{auth}"
     elif ep == "create":
         tags = ",".join(lua_str(t) for t in ctx.data["tags"][:10]) or ""
         nonce = secrets.token_hex(4)  # a fresh title prefix per wrk run: titles are unique per owner
@@ -475,12 +503,11 @@ def sample_requests(
         elif ep == "list":
             out.append(("GET", f"{p}/items?limit=50", {}, None))
         elif ep == "deep":
-            q = urllib.parse.urlencode({"limit": 50, "cursor": ctx.cursor or ""})
-            out.append(("GET", f"/api/v1/items?{q}", {}, None))
+            out.append(("GET", deep_path(ctx, app), {}, None))
         elif ep == "search":
-            out.append(("GET", search_path(ctx), {}, None))
+            out.append(("GET", search_path(ctx, app), {}, None))
         elif ep == "me":
-            out.append(("GET", "/api/v1/users/me", bearer, None))
+            out.append(("GET", me_path(app), bearer, None))
         elif ep == "create":
             tags = ctx.data["tags"][:1]
             doc = {
@@ -512,7 +539,9 @@ def precondition(app: str, ep: str, ctx: Ctx) -> str | None:
         return "no items table/rows in the database"
     if ep in ("me", "create", "token") and not ctx.token:
         return "no bench token (sign-up or login failed)"
-    if ep == "deep" and not ctx.cursor:
+    if ep == "deep" and app != "bazaar" and not ctx.data.get("deep_key"):
+        return f"no key of page {DEEP_PAGE}"
+    if ep == "deep" and app == "bazaar" and not ctx.cursor:
         return f"no cursor for page {DEEP_PAGE}"
     return None
 

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-APPS = ["bazaar", "flat", "raw"]
-COLORS = {"bazaar": "#1f77b4", "flat": "#ff7f0e", "raw": "#2ca02c"}
+APPS = ["bazaar", "thin", "flat", "raw"]
+COLORS = {"bazaar": "#1f77b4", "flat": "#ff7f0e", "raw": "#2ca02c", "thin": "#9467bd"}
 LABELS = {
     "item": "item by id",
     "list": "list, first page (50)",
@@ -28,7 +28,13 @@ LABELS = {
     "create": "create item (POST)",
     "token": "auth/token (Argon2)",
 }
-SERVES = {"bazaar": list(LABELS), "raw": ["item", "list"], "flat": ["item", "list"]}
+SERVES = {
+    "bazaar": list(LABELS),
+    "raw": ["item", "list"],
+    "flat": ["item", "list"],
+    "thin": ["item", "list", "deep", "search", "me"],
+}
+THIN_ENDPOINTS = SERVES["thin"]
 
 
 def med(values: list[float]) -> float | None:
@@ -83,6 +89,8 @@ def compute(results: dict[str, Any]) -> None:
     for ep in ("item", "list"):
         ratios[f"bazaar/flat {ep}"] = ratio(base, ("bazaar", ep), ("flat", ep))
         ratios[f"bazaar/raw {ep}"] = ratio(base, ("bazaar", ep), ("raw", ep))
+    for ep in THIN_ENDPOINTS:
+        ratios[f"bazaar/thin {ep}"] = ratio(base, ("bazaar", ep), ("thin", ep))
     ratios["bazaar deep/list"] = ratio(base, ("bazaar", "deep"), ("bazaar", "list"))
     ratios["bazaar me/item"] = ratio(base, ("bazaar", "me"), ("bazaar", "item"))
     results["ratios"] = ratios
@@ -109,6 +117,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(name: str, value: Any, ok: bool | None) -> None:
         out.append({"target": name, "value": value, "met": ok})
 
+    for ep in THIN_ENDPOINTS:
+        x = r.get(f"bazaar/thin {ep}")
+        add(
+            f"{ep}: req/s >= 0.6x thin, p99 <= 3x thin's",
+            x and f"{x['rps_median']:.2f}x req/s, {fmt(x['p99_median'], '.2f')}x p99",
+            None if not x else x["rps_median"] >= 0.6 and (x["p99_median"] or 0) <= 3.0,
+        )
     for ep in ("item", "list"):
         x = r.get(f"bazaar/flat {ep}")
         add(

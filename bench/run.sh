@@ -50,10 +50,10 @@ ANCHORS="$BAZAAR_SHARED/bench/anchors"
 # ---- tools: wrk, the anchors' venv (as their run.sh builds it) plus matplotlib, Bazaar's env ------
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 if [ ! -x "$BENCH_VENV/bin/uvicorn" ] || ! "$BENCH_VENV/bin/python" -c 'import matplotlib' 2>/dev/null \
-   || [ ! -x "$BENCH_VENV/bin/py-spy" ]; then
+   || [ ! -x "$BENCH_VENV/bin/py-spy" ] || ! "$BENCH_VENV/bin/python" -c 'import jwt' 2>/dev/null; then
   [ -x "$BENCH_VENV/bin/python" ] || python3 -m venv "$BENCH_VENV"
   "$BENCH_VENV/bin/pip" install -q fastapi 'uvicorn[standard]' 'sqlalchemy[asyncio]' asyncpg orjson \
-    starlette pydantic py-spy matplotlib
+    starlette pydantic py-spy matplotlib pyjwt
 fi
 source scripts/_uv.sh   # uv on PATH, UV_PYTHON_DOWNLOADS=never
 # Bazaar as a user installs it (no dev tools), in its own environment so the repo's .venv is untouched.

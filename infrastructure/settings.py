@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     db_read_fallback_seconds: float = Field(
         5.0, gt=0, description="after the replica refuses a connection, reads use the primary this long"
     )
+    db_native_reads: bool = Field(
+        True,
+        description="PostgreSQL (asyncpg, not behind PgBouncer): the hot by-id reads skip SQLAlchemy's "
+        "execution layer (docs/adr/0020-native-read-path.md)",
+    )
     db_pgbouncer: bool = Field(
         False, description="PgBouncer in transaction mode: no prepared-statement caches, unique names"
     )

@@ -38,6 +38,7 @@ from infrastructure.container import Container
 from infrastructure.migrations import upgrade_async
 from infrastructure.persistence.database import create_engine
 from infrastructure.persistence.models import Base
+from infrastructure.persistence.native import statement_listeners
 from infrastructure.security import Argon2PasswordHasher
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
@@ -366,10 +367,16 @@ def count_statements(db: AsyncEngine) -> Callable[[], Any]:
             if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
                 log.statements.append(statement)
 
+        def native(statement: str) -> None:  # the by-id reads of PostgreSQL's native path
+            log.statements.append(statement)
+
         event.listen(db.sync_engine, "before_cursor_execute", before)
+        natives = statement_listeners(db)
+        natives.append(native)
         try:
             yield log
         finally:
             event.remove(db.sync_engine, "before_cursor_execute", before)
+            natives.remove(native)
 
     return counting

@@ -13,6 +13,7 @@ from infrastructure.persistence.database import (
     create_engine,
     create_replica_engine,
     create_session_factory,
+    dispose_engines,
 )
 from infrastructure.persistence.uow import SqlUnitOfWorkFactory
 from infrastructure.security import Argon2PasswordHasher, JwtTokenService, SystemClock
@@ -31,10 +32,13 @@ class Core(containers.DeclarativeContainer):
         primary_engine,
         replica_engine,
         settings.provided.db_read_fallback_seconds,
+        settings=settings,
     )
     # A write's own view and the caller's identity: the primary only (read your own write; a
     # revoked token stops working at once, whatever the replica's lag).
-    primary_reads = providers.Singleton(ReadPath, primary_engine)
+    primary_reads = providers.Singleton(ReadPath, primary_engine, settings=settings)
+    # Awaited at shutdown: every pool of the primary and the replica closed.
+    dispose = providers.Callable(dispose_engines, engine, replica_engine)
     session_factory = providers.Singleton(create_session_factory, engine)
     uow = providers.Singleton(SqlUnitOfWorkFactory, session_factory)
     # Every write use case runs through this: one unit of work, one commit, reruns on lost races.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
 import orjson
@@ -44,6 +45,25 @@ def _configure_structlog() -> None:
 
 
 _configure_structlog()
+
+
+class EventLog:
+    """A logger for one hot event (the request line): the event dict is built here, as
+    structlog's chain would build it (``logger``, ``level``, ``timestamp``), and handed straight
+    to the standard ``logging`` logger, whose handlers format it like any other structlog event.
+    Skipping the bound logger's processor chain halves the cost of a line written per request."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._logger = logging.getLogger(name)
+        self._extra = {"_logger": self._logger, "_name": "info"}
+
+    def info(self, event: str, **fields: Any) -> None:
+        if not self._logger.isEnabledFor(logging.INFO):
+            return
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        event_dict = {"event": event, **fields, "logger": self.name, "level": "info", "timestamp": now}
+        self._logger.info(event_dict, extra=self._extra)
 
 
 def get_logger(name: str) -> Any:
@@ -95,6 +115,10 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # No record needs its caller's file and line, thread or process names (the formatters do not
+    # show them): gathering them costs a frame walk and several calls per line.
+    logging._srcfile = None  # the logging docs' "Optimization" section
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()

@@ -47,6 +47,25 @@ def track_request() -> Iterator[RequestStats]:
         _current.reset(token)
 
 
+def count_statement() -> None:
+    """One more statement for the current request (if any)."""
+    stats = _current.get()
+    if stats is not None:
+        stats.sql_statements += 1
+
+
+def report_if_slow(statement: str, elapsed: float, threshold: float) -> None:
+    """A WARNING with the duration and the SQL text (placeholders, never the parameter values)
+    and ``db_slow_queries_total`` when a statement took ``threshold`` seconds or more."""
+    if elapsed >= threshold:
+        DB_SLOW_QUERIES.inc()
+        log.warning(
+            "slow statement",
+            duration_ms=round(elapsed * 1000, 1),
+            sql=_SPACES.sub(" ", statement).strip()[:MAX_LOGGED_SQL],
+        )
+
+
 def instrument_engine(engine: Engine, slow_query_ms: float) -> None:
     """Counts statements for the current request and reports those slower than
     ``slow_query_ms``: a WARNING with the duration and the SQL text (placeholders, never the
@@ -55,9 +74,7 @@ def instrument_engine(engine: Engine, slow_query_ms: float) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, _cursor: Any, _statement: str, *_args: Any) -> None:
-        stats = _current.get()
-        if stats is not None:
-            stats.sql_statements += 1
+        count_statement()
         conn.info.setdefault(_START_KEY, []).append(time.perf_counter())
 
     @event.listens_for(engine, "after_cursor_execute")
@@ -65,14 +82,7 @@ def instrument_engine(engine: Engine, slow_query_ms: float) -> None:
         started = conn.info.get(_START_KEY)
         if not started:
             return
-        elapsed = time.perf_counter() - started.pop()
-        if elapsed >= threshold:
-            DB_SLOW_QUERIES.inc()
-            log.warning(
-                "slow statement",
-                duration_ms=round(elapsed * 1000, 1),
-                sql=_SPACES.sub(" ", statement).strip()[:MAX_LOGGED_SQL],
-            )
+        report_if_slow(statement, time.perf_counter() - started.pop(), threshold)
 
     @event.listens_for(engine, "handle_error")
     def _failed(context: Any) -> None:

@@ -49,6 +49,7 @@ from infrastructure.persistence.queries import (
     contains,
     fetch_page,
     load_row,
+    read_first,
     reading,
 )
 
@@ -268,8 +269,7 @@ class SqlItemQueries:
         )
 
     async def get(self, item_id: int) -> ItemView | None:
-        async with reading(self._reads) as conn:
-            row = (await conn.execute(self._get, {"item_id": item_id})).first()
+        row = await read_first(self._reads, self._get, {"item_id": item_id})
         return _item_view(row) if row is not None else None
 
     async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:

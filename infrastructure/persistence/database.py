@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,12 +31,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Select
 
 from infrastructure.observability.logs import get_logger
 from infrastructure.observability.metrics import DB_READ_FALLBACKS
 from infrastructure.observability.sql import instrument_engine
 from infrastructure.persistence.errors import is_unavailable
 from infrastructure.persistence.models import is_mysql_family
+from infrastructure.persistence.native import close_native_pool, native_pool
 from infrastructure.settings import Settings
 
 _log = get_logger("bazaar.db")
@@ -187,10 +189,16 @@ class ReadPath:
         replica: AsyncEngine | None = None,
         fallback_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        settings: Settings | None = None,
     ) -> None:
         self.primary, self.replica = primary, replica
         self._fallback_seconds, self._clock = fallback_seconds, clock
         self._replica_refused_until = 0.0
+        # PostgreSQL's fast path for prebuilt by-id reads (``first``), when enabled.
+        self._native = native_pool(primary, settings) if settings is not None else None
+        self._native_replica = (
+            native_pool(replica, settings) if settings is not None and replica is not None else None
+        )
 
     @property
     def dialect(self) -> Dialect:
@@ -204,21 +212,51 @@ class ReadPath:
         finally:
             await conn.close()
 
-    async def _replica_connection(self) -> AsyncConnection | None:
-        if self.replica is None:
-            return None
+    async def first(self, stmt: Select[Any], params: Mapping[str, Any]) -> Any:
+        """The first row of a *prebuilt* statement (built once, kept for the process), or None:
+        on the native pool when there is one (``infrastructure.persistence.native``), else
+        through SQLAlchemy. Rows are read as ``row._mapping[...]`` either way."""
+        if self._native is None:
+            async with self.connect() as conn:
+                return (await conn.execute(stmt, params)).first()
+        if self._native_replica is not None and self._replica_usable():
+            try:
+                return await self._native_replica.first(stmt, params)
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                self._refuse_replica(error)
+        return await self._native.first(stmt, params)
+
+    def _replica_usable(self) -> bool:
         if self._clock() < self._replica_refused_until:
             DB_READ_FALLBACKS.inc()
+            return False
+        return True
+
+    def _refuse_replica(self, error: Exception) -> None:
+        self._replica_refused_until = self._clock() + self._fallback_seconds
+        DB_READ_FALLBACKS.inc()
+        _log.warning("read replica unavailable: reading from the primary", error=type(error).__name__)
+
+    async def _replica_connection(self) -> AsyncConnection | None:
+        if self.replica is None or not self._replica_usable():
             return None
         try:
             return await self.replica.connect().start()
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            self._replica_refused_until = self._clock() + self._fallback_seconds
-            DB_READ_FALLBACKS.inc()
-            _log.warning("read replica unavailable: reading from the primary", error=type(error).__name__)
+            self._refuse_replica(error)
             return None
+
+
+async def dispose_engines(*engines: AsyncEngine | None) -> None:
+    """Close each engine's pools: its native pool (if it has one), then SQLAlchemy's."""
+    for engine in engines:
+        if engine is not None:
+            await close_native_pool(engine)
+            await engine.dispose()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

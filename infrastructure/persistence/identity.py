@@ -40,7 +40,7 @@ from infrastructure.persistence.models import (
     UserRow,
     is_mysql_family,
 )
-from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, reading
+from infrastructure.persistence.queries import by_datetime, by_text, contains, fetch_page, read_first, reading
 
 
 def _to_entity(row: UserRow) -> User:
@@ -247,8 +247,7 @@ class SqlUserQueries:
         self._reads = reads
 
     async def private_view(self, user_id: int) -> UserView | None:
-        async with reading(self._reads) as conn:
-            row = (await conn.execute(_PRIVATE_VIEW, {"user_id": user_id})).first()
+        row = await read_first(self._reads, _PRIVATE_VIEW, {"user_id": user_id})
         return _user_view(row) if row is not None else None
 
     async def list(self, flt: UserFilter, page: PageRequest) -> Slice[UserView]:

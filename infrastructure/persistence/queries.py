@@ -29,6 +29,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import Select
 
 from application.pagination import Key, KeyValue, PageRequest
 from domain.errors import BadRequest
@@ -45,10 +46,22 @@ async def reading(reads: ReadPath) -> AsyncIterator[AsyncConnection]:
         async with reads.connect() as conn:
             yield conn
     except Exception as error:
-        translated = translate(error)
-        if translated is None:
-            raise
-        raise translated from error
+        raise _translated(error) from error
+
+
+async def read_first(reads: ReadPath, stmt: Select[Any], params: Mapping[str, Any]) -> Any:
+    """The first row of a prebuilt statement (or None), read as ``reading`` reads but on
+    PostgreSQL's native path when the read path has one (``ReadPath.first``): the by-id reads of
+    the hottest endpoints."""
+    try:
+        return await reads.first(stmt, params)
+    except Exception as error:
+        raise _translated(error) from error
+
+
+def _translated(error: Exception) -> Exception:
+    translated = translate(error)
+    return error if translated is None else translated  # type: ignore[return-value]
 
 
 async def load_row(

@@ -19,13 +19,7 @@ from infrastructure.observability.logs import configure_logging, get_logger
 from infrastructure.settings import Settings
 from interfaces.http.api import API_PREFIX, TOKEN_URL, operation_id
 from interfaces.http.docs import install_docs
-from interfaces.http.middleware import (
-    BodyLimitMiddleware,
-    HeadMiddleware,
-    RequestIdMiddleware,
-    SecurityHeadersMiddleware,
-)
-from interfaces.http.observability import RequestLogMiddleware
+from interfaces.http.edge import EdgeMiddleware
 from interfaces.http.problems import declare_problem_responses, install_problem_handlers
 from interfaces.http.query import single_valued_query
 from interfaces.http.routers import ROUTES, WIRED_MODULES
@@ -42,10 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         # uvicorn has let in-flight requests finish (graceful shutdown) before this runs.
-        await container.core.engine().dispose()
-        replica = container.core.replica_engine()
-        if replica is not None:
-            await replica.dispose()
+        await container.core.dispose()
         metrics.mark_process_dead(os.getpid())
         log.info("shutdown complete", engine="disposed")
 
@@ -76,12 +67,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 route.summary = route.endpoint.__name__.replace("_", " ").title()
         app.include_router(routes.router, prefix=routes.prefix)
 
-    # Outermost last: request id wraps everything so even a 413 carries it; security headers
-    # and CORS wrap the request log, which answers unhandled errors with the 500 problem. HEAD
-    # runs as GET innermost, so the request log still records HEAD (and the matched route).
-    app.add_middleware(HeadMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestLogMiddleware, pool=lambda: container.core.engine().pool)
+    # CORS (when configured) runs inside the edge, so its answers carry the request id, the
+    # security headers and a log line like any other.
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -90,8 +77,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(SecurityHeadersMiddleware, no_store_paths=(TOKEN_URL,))
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        EdgeMiddleware,
+        max_bytes=settings.max_body_bytes,
+        no_store_paths=(TOKEN_URL,),
+        pool=lambda: container.core.engine().pool,
+    )
     return app
 
 

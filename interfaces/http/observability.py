@@ -1,11 +1,5 @@
-"""Request logging and HTTP metrics (pure ASGI middleware) and the ``/metrics`` endpoint.
-
-One log line per request: request id, method, route template, path, status, duration, the
-caller's user id when a token was accepted, and the number of SQL statements the request sent.
-An exception no handler turned into a response is answered here with the 500 problem and logged
-once, with its traceback, on that same line; it is not re-raised, so the server does not log it
-a second time.
-"""
+"""The request log line and HTTP metrics (written by ``interfaces.http.edge``) and the
+``/metrics`` endpoint."""
 
 from __future__ import annotations
 
@@ -16,15 +10,15 @@ from typing import Any
 import fastapi.routing
 from fastapi import APIRouter, Request, Response
 from starlette.routing import Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from infrastructure.observability import metrics
-from infrastructure.observability.logs import get_logger
-from infrastructure.observability.sql import track_request
-from interfaces.http.problems import internal_error
+from infrastructure.observability.logs import EventLog, get_logger
 
 log = get_logger("bazaar.http")
+request_log = EventLog("bazaar.http")  # the line of every answered request: the fast path
 
+POOL_GAUGE_SECONDS = 1.0
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 router = APIRouter(tags=["operations"])
@@ -54,53 +48,36 @@ def route_template(scope: Scope, paths: dict[int, str]) -> str:
     return path if isinstance(path, str) and path else metrics.UNMATCHED_ROUTE
 
 
-class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp, pool: Callable[[], Any] | None = None) -> None:
-        self.app = app
+class RequestLog:
+    """Writes the request line and the HTTP metrics of one finished request (``EdgeMiddleware``)."""
+
+    def __init__(self, pool: Callable[[], Any] | None = None) -> None:
         self.pool = pool
         self._paths: dict[int, str] | None = None
+        # The labelled series of each (method, route, status): few, and looked up once each.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._pool_observed_at = 0.0
 
     def _template(self, scope: Scope) -> str:
         if self._paths is None:
             self._paths = _full_paths(scope["app"]) if "app" in scope else {}
         return route_template(scope, self._paths)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started_at = time.perf_counter()
-        status = 499  # stays so only when the client went away before any answer (nginx's code)
-        response_started = False
-        error: Exception | None = None
-        too_late = False  # the error came after the response had started: no problem body possible
-
-        async def send_and_watch(message: Message) -> None:
-            nonlocal status, response_started
-            if message["type"] == "http.response.start":
-                status, response_started = message["status"], True
-            await send(message)
-
-        with track_request() as stats:
-            try:
-                await self.app(scope, receive, send_and_watch)
-            except Exception as exc:  # noqa: BLE001 - answered with the 500 problem and logged
-                error, too_late = exc, response_started
-                if not too_late:
-                    await internal_error(scope)(scope, receive, send_and_watch)
-            finally:
-                self._record(scope, status, time.perf_counter() - started_at, stats.sql_statements, error)
-        if error is not None and too_late:
-            raise error  # let the server drop the connection
-
-    def _record(
+    def record(
         self, scope: Scope, status: int, seconds: float, statements: int, error: Exception | None
     ) -> None:
         method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
         route = self._template(scope)
-        metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-        metrics.HTTP_DURATION.labels(method, route, str(status)).observe(seconds)
-        if self.pool is not None:
+        series = self._series.get((method, route, status))
+        if series is None:
+            labels = (method, route, str(status))
+            series = (metrics.HTTP_REQUESTS.labels(*labels), metrics.HTTP_DURATION.labels(*labels))
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
+        now = time.monotonic()
+        if self.pool is not None and now - self._pool_observed_at >= POOL_GAUGE_SECONDS:
+            self._pool_observed_at = now  # the gauges move slowly: once a second is enough
             metrics.observe_pool(self.pool())
         state = scope.get("state", {})
         fields: dict[str, Any] = {
@@ -118,7 +95,7 @@ class RequestLogMiddleware:
         elif status >= 500:
             log.warning("request", **fields, error=state.get("error"))
         else:
-            log.info("request", **fields)
+            request_log.info("request", **fields)
 
 
 @router.get("/metrics", name="metrics-read", include_in_schema=False)

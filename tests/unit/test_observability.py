@@ -117,7 +117,7 @@ def test_single_process_mode_renders_the_default_registry() -> None:
 async def test_a_request_abandoned_by_its_client_is_counted_as_499() -> None:
     import asyncio
 
-    from interfaces.http.observability import RequestLogMiddleware
+    from interfaces.http.edge import EdgeMiddleware
 
     async def never_answers(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         await asyncio.Event().wait()
@@ -131,7 +131,7 @@ async def test_a_request_abandoned_by_its_client_is_counted_as_499() -> None:
     scope = {"type": "http", "method": "GET", "path": "/slow", "headers": [], "state": {}}
     labels = {"method": "GET", "route": metrics.UNMATCHED_ROUTE, "status": "499"}
     before = value(metrics.render().decode(), "http_requests_total", **labels)
-    task = asyncio.create_task(RequestLogMiddleware(never_answers)(scope, receive, send))
+    task = asyncio.create_task(EdgeMiddleware(never_answers, max_bytes=1024)(scope, receive, send))
     await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
