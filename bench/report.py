@@ -51,6 +51,7 @@ def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "rps": med([r.get("rps") for r in rounds]),
         "p50": med([r.get("p50") for r in rounds]),
         "p99": med([r.get("p99") for r in rounds]),
+        "p999": med([r.get("p999") for r in rounds]),
         "rss_mib": med([r.get("rss_mib") for r in rounds]),
         "per_round_rps": [round(r.get("rps", 0)) for r in rounds],
         "non2xx": sum(r.get("non2xx", 0) for r in rounds),
@@ -178,8 +179,9 @@ def table(results: dict[str, Any], phase: str = "base") -> str:
     apps = [a for a in APPS if a in results.get("config", {}).get("apps", APPS)]
     eps = list(LABELS) if phase == "base" else ["item", "list"]
     lines = [
-        "| app | endpoint | req/s | per round | p50 ms | p99 ms | SQL stmts/req | RSS MiB | non-2xx |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| app | endpoint | req/s | per round | p50 ms | p99 ms | p99.9 ms | SQL stmts/req | RSS MiB "
+        "| non-2xx |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for ep in eps:
         for app in apps:
@@ -189,12 +191,13 @@ def table(results: dict[str, Any], phase: str = "base") -> str:
             stm = sql.get(app, {}).get(ep, {}).get("statements")
             if s is None:
                 why = unav.get(app, {}).get(ep, "not measured").split(":")[0]  # full text in latest.json
-                lines.append(f"| {app} | {LABELS[ep]} | n/a | {why} | | | {fmt(stm, '.2f')} | | |")
+                lines.append(f"| {app} | {LABELS[ep]} | n/a | {why} | | | | {fmt(stm, '.2f')} | | |")
                 continue
             bad = f"{s['non2xx']}" + (" +sock err" if s["socket_errors"] else "")
             lines.append(
                 f"| {app} | {LABELS[ep]} | {fmt(s['rps'])} | {' / '.join(map(str, s['per_round_rps']))} "
-                f"| {fmt(s['p50'], '.2f')} | {fmt(s['p99'], '.2f')} | {fmt(stm, '.2f')} "
+                f"| {fmt(s['p50'], '.2f')} | {fmt(s['p99'], '.2f')} | {fmt(s.get('p999'), '.2f')} "
+                f"| {fmt(stm, '.2f')} "
                 f"| {fmt(s['rss_mib'], '.0f')} | {bad} |"
             )
     return "\n".join(lines)

@@ -10,7 +10,7 @@ so an item is one statement and a page at most two, whatever the page size and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
@@ -42,12 +42,14 @@ from domain.money import CENT
 from infrastructure.persistence.database import ReadPath
 from infrastructure.persistence.models import ItemRow, TagRow, UserRow, is_mysql_family, item_tags
 from infrastructure.persistence.queries import (
+    PageStatements,
     by_datetime,
     by_decimal,
     by_int,
     by_text,
-    contains,
+    contains_param,
     fetch_page,
+    like_pattern,
     load_row,
     read_first,
     reading,
@@ -226,25 +228,57 @@ def _item_view(row: Any) -> ItemView:
     )
 
 
-def _where(flt: ItemFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if flt.is_active is not None:
-        where.append(_items.c.is_active == (true() if flt.is_active else false()))
+_TAG_NAME = _tags.c.name.type
+
+
+def _item_filter(
+    flt: ItemFilter,
+) -> tuple[Hashable, Callable[[], list[ColumnElement[bool]]], dict[str, Any]]:
+    """The filter as a page's shape (which conditions are present: ``PageStatements`` builds
+    one statement per shape), the builder of its conditions with named parameters, and their
+    values. ``is_active`` stays a literal: the partial index on active items matches
+    ``is_active = true`` only when the planner sees the value."""
+    shape = (
+        flt.is_active,
+        flt.owner_id is not None,
+        bool(flt.q),
+        flt.min_price is not None,
+        flt.max_price is not None,
+        len(flt.tags),
+    )
+    params: dict[str, Any] = {f"tag_{i}": name for i, name in enumerate(flt.tags)}
     if flt.owner_id is not None:
-        where.append(_items.c.owner_id == flt.owner_id)
+        params["owner_id"] = flt.owner_id
     if flt.q:
-        where.append(contains(_items.c.title, flt.q))
+        params["q"] = like_pattern(flt.q)
     if flt.min_price is not None:
-        where.append(_items.c.price >= flt.min_price)
+        params["min_price"] = flt.min_price
     if flt.max_price is not None:
-        where.append(_items.c.price <= flt.max_price)
-    for name in flt.tags:  # items carrying every listed tag: one EXISTS per tag
-        where.append(
-            exists()
-            .select_from(item_tags.join(_tags, _tags.c.id == item_tags.c.tag_id))
-            .where(item_tags.c.item_id == _items.c.id, _tags.c.name == name)
-        )
-    return where
+        params["max_price"] = flt.max_price
+
+    def where() -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if flt.is_active is not None:
+            conditions.append(_items.c.is_active == (true() if flt.is_active else false()))
+        if flt.owner_id is not None:
+            conditions.append(_items.c.owner_id == bindparam("owner_id", type_=_items.c.owner_id.type))
+        if flt.q:
+            conditions.append(contains_param(_items.c.title, "q"))
+        if flt.min_price is not None:
+            conditions.append(_items.c.price >= bindparam("min_price", type_=_items.c.price.type))
+        if flt.max_price is not None:
+            conditions.append(_items.c.price <= bindparam("max_price", type_=_items.c.price.type))
+        for i in range(len(flt.tags)):  # items carrying every listed tag: one EXISTS per tag
+            conditions.append(
+                exists()
+                .select_from(item_tags.join(_tags, _tags.c.id == item_tags.c.tag_id))
+                .where(
+                    item_tags.c.item_id == _items.c.id, _tags.c.name == bindparam(f"tag_{i}", type_=_TAG_NAME)
+                )
+            )
+        return conditions
+
+    return shape, where, params
 
 
 class SqlItemQueries:
@@ -267,23 +301,18 @@ class SqlItemQueries:
         self._get = (
             select(*self._columns).select_from(_ITEM_SOURCE).where(_items.c.id == bindparam("item_id"))
         )
+        self._pages = PageStatements(
+            self._columns, _ITEM_SOURCE, _ITEM_SORTS, _items.c.id, count_source=_items
+        )
 
     async def get(self, item_id: int) -> ItemView | None:
         row = await read_first(self._reads, self._get, {"item_id": item_id})
         return _item_view(row) if row is not None else None
 
     async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:
+        shape, where, params = _item_filter(flt)
         async with reading(self._reads) as conn:
-            rows, total, next_key = await fetch_page(
-                conn,
-                self._columns,
-                _ITEM_SOURCE,
-                _where(flt),
-                _ITEM_SORTS,
-                _items.c.id,
-                page,
-                count_source=_items,
-            )
+            rows, total, next_key = await self._pages.fetch(conn, shape, where, params, page)
         return Slice([_item_view(r) for r in rows], total, next_key)
 
     async def tags(self, page: PageRequest) -> Slice[TagView]:

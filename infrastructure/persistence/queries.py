@@ -8,7 +8,7 @@ Only a page past the end needs a second statement for the total.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     Row,
     RowMapping,
     String,
     Table,
     bindparam,
     func,
-    literal,
     select,
     tuple_,
 )
@@ -84,9 +84,21 @@ def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
     generic plan that guesses a bound ``ILIKE $1`` matches 50 rows. For a common word that plan
     was 10x slower (40 ms against 4 ms, docs/adr/0009-search-plans.md); with the pattern visible
     the planner uses its trigram statistics even in a cached plan."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = bindparam(None, f"%{escaped}%", type_=String(), unique=True, literal_execute=True)
+    pattern = bindparam(None, like_pattern(text), type_=String(), unique=True, literal_execute=True)
     return column.ilike(pattern, escape="\\")
+
+
+def like_pattern(text: str) -> str:
+    """The ``ILIKE`` pattern matching ``text`` anywhere, with ``%``, ``_`` and ``\\`` literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains_param(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+    """``contains`` for a statement built once (``PageStatements``): the pattern is parameter
+    ``name`` (``like_pattern(text)``), rendered into the statement at each execution all the
+    same."""
+    return column.ilike(bindparam(name, type_=String(), literal_execute=True), escape="\\")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,29 +151,92 @@ async def fetch_page(
     """Rows of one page, the total of the filter, and the key of the page's last row when
     another page follows. ``count_source`` counts over fewer tables than the rows need (a join
     that cannot change the count, such as an item's owner); the filter must only use it."""
-    sort = sorts[page.sort.field]
-    order = (sort.column, id_column)
-    stmt = select(*columns).select_from(source).where(*where)
-    if page.after is not None:
-        try:
-            value, last_id = sort.decode(page.after[0]), _int(page.after[1])
-        except (TypeError, ValueError, IndexError) as exc:
-            raise BadRequest("cursor is not valid") from exc
-        # Bind with the columns' own types, so custom types (money in cents on SQLite, UTC
-        # datetimes) convert the cursor's values exactly as they convert stored ones.
-        bound = tuple_(literal(value, sort.column.type), literal(last_id, id_column.type))
-        after = tuple_(*order) < bound if page.sort.descending else tuple_(*order) > bound
-        stmt = stmt.where(after)
-    else:
-        stmt = stmt.offset(page.offset)
-    total = select(func.count()).select_from(count_source if count_source is not None else source)
-    total = total.where(*where).correlate(None)
-    stmt = stmt.add_columns(total.scalar_subquery().label("_total"))
-    stmt = stmt.order_by(*(c.desc() if page.sort.descending else c.asc() for c in order))
-    rows = list((await conn.execute(stmt.limit(page.limit + 1))).all())
-    count = rows[0]._total if rows else (await conn.scalar(total)) or 0
-    if len(rows) <= page.limit:
-        return rows, count, None
-    rows = rows[: page.limit]
-    last = rows[-1]._mapping
-    return rows, count, (sort.encode(last[str(sort.column.key)]), last[str(id_column.key)])
+    pages = PageStatements(columns, source, sorts, id_column, count_source)
+    return await pages.fetch(conn, None, lambda: where, {}, page)
+
+
+_LIMIT, _OFFSET, _AFTER_VALUE, _AFTER_ID = "page_limit", "page_offset", "page_after_value", "page_after_id"
+
+
+class PageStatements:
+    """The statements of one paged query, built once per *shape* of filter and page and kept.
+
+    Building a page's statement (columns, filter, keyset condition, the total as a sub-select)
+    and its cache key costs ~330 us of SQLAlchemy Core per request on a busy list, more than
+    PostgreSQL spends running it (docs/adr/0020-native-read-path.md). A caller whose filter
+    takes its values as named bound parameters gives a hashable ``shape`` (which conditions
+    are present) and the parameter values; the statement of that shape is built on first use,
+    with the page size, offset and cursor bound too, and reused afterwards. With ``shape=None``
+    the statement is built for this call only (filters with their values inline)."""
+
+    MAX_SHAPES = 512  # a few dozen in practice: conditions present x sort x direction x cursor
+
+    def __init__(
+        self,
+        columns: Sequence[Any],
+        source: FromClause,
+        sorts: Mapping[str, SortKey],
+        id_column: ColumnElement[int],
+        count_source: FromClause | None = None,
+    ) -> None:
+        self._columns, self._source, self._sorts = columns, source, sorts
+        self._id, self._count_source = id_column, count_source
+        self._built: dict[Any, tuple[Select[Any], Select[Any]]] = {}
+
+    def _statements(
+        self, where: Sequence[ColumnElement[bool]], sort: SortKey, descending: bool, keyset: bool
+    ) -> tuple[Select[Any], Select[Any]]:
+        order = (sort.column, self._id)
+        stmt = select(*self._columns).select_from(self._source).where(*where)
+        if keyset:
+            # Bound with the columns' own types, so custom types (money in cents on SQLite, UTC
+            # datetimes) convert the cursor's values exactly as they convert stored ones.
+            bound = tuple_(
+                bindparam(_AFTER_VALUE, type_=sort.column.type), bindparam(_AFTER_ID, type_=self._id.type)
+            )
+            stmt = stmt.where(tuple_(*order) < bound if descending else tuple_(*order) > bound)
+        else:
+            stmt = stmt.offset(bindparam(_OFFSET, type_=Integer()))
+        total = select(func.count()).select_from(
+            self._count_source if self._count_source is not None else self._source
+        )
+        total = total.where(*where).correlate(None)
+        stmt = stmt.add_columns(total.scalar_subquery().label("_total"))
+        stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in order))
+        return stmt.limit(bindparam(_LIMIT, type_=Integer())), total
+
+    async def fetch(
+        self,
+        conn: AsyncConnection,
+        shape: Hashable | None,
+        where: Callable[[], Sequence[ColumnElement[bool]]],
+        params: Mapping[str, Any],
+        page: PageRequest,
+    ) -> tuple[list[Row[Any]], int, Key | None]:
+        sort = self._sorts[page.sort.field]
+        keyset = page.after is not None
+        values = {**params, _LIMIT: page.limit + 1}
+        if page.after is not None:
+            try:
+                values[_AFTER_VALUE], values[_AFTER_ID] = sort.decode(page.after[0]), _int(page.after[1])
+            except (TypeError, ValueError, IndexError) as exc:
+                raise BadRequest("cursor is not valid") from exc
+        else:
+            values[_OFFSET] = page.offset
+        if shape is None:
+            stmt, total = self._statements(where(), sort, page.sort.descending, keyset)
+        else:
+            key = (shape, page.sort.field, page.sort.descending, keyset)
+            built = self._built.get(key)
+            if built is None:
+                if len(self._built) >= self.MAX_SHAPES:
+                    self._built.clear()
+                built = self._built[key] = self._statements(where(), sort, page.sort.descending, keyset)
+            stmt, total = built
+        rows = list((await conn.execute(stmt, values)).all())
+        count = rows[0]._total if rows else (await conn.scalar(total, params)) or 0
+        if len(rows) <= page.limit:
+            return rows, count, None
+        rows = rows[: page.limit]
+        last = rows[-1]._mapping
+        return rows, count, (sort.encode(last[str(sort.column.key)]), last[str(self._id.key)])
