@@ -367,7 +367,7 @@ def count_statements(db: AsyncEngine) -> Callable[[], Any]:
             if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
                 log.statements.append(statement)
 
-        def native(statement: str) -> None:  # the by-id reads of PostgreSQL's native path
+        def native(statement: str, _args: Any) -> None:  # reads on PostgreSQL's native path
             log.statements.append(statement)
 
         event.listen(db.sync_engine, "before_cursor_execute", before)

@@ -311,8 +311,7 @@ class SqlItemQueries:
 
     async def list(self, flt: ItemFilter, page: PageRequest) -> Slice[ItemView]:
         shape, where, params = _item_filter(flt)
-        async with reading(self._reads) as conn:
-            rows, total, next_key = await self._pages.fetch(conn, shape, where, params, page)
+        rows, total, next_key = await self._pages.read(self._reads, shape, where, params, page)
         return Slice([_item_view(r) for r in rows], total, next_key)
 
     async def tags(self, page: PageRequest) -> Slice[TagView]:

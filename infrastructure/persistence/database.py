@@ -219,14 +219,32 @@ class ReadPath:
         if self._native is None:
             async with self.connect() as conn:
                 return (await conn.execute(stmt, params)).first()
+        rows = await self._native_rows(stmt, params, one=True)
+        return rows[0] if rows else None
+
+    async def all(self, stmt: Select[Any], params: Mapping[str, Any]) -> list[Any]:
+        """Every row of a prebuilt statement, as ``first`` reads one."""
+        if self._native is None:
+            async with self.connect() as conn:
+                return list((await conn.execute(stmt, params)).all())
+        return await self._native_rows(stmt, params, one=False)
+
+    async def _native_rows(self, stmt: Select[Any], params: Mapping[str, Any], one: bool) -> list[Any]:
+        assert self._native is not None
         if self._native_replica is not None and self._replica_usable():
             try:
-                return await self._native_replica.first(stmt, params)
+                if one:
+                    row = await self._native_replica.first(stmt, params)
+                    return [] if row is None else [row]
+                return await self._native_replica.all(stmt, params)
             except Exception as error:
                 if not is_unavailable(error):
                     raise
                 self._refuse_replica(error)
-        return await self._native.first(stmt, params)
+        if one:
+            row = await self._native.first(stmt, params)
+            return [] if row is None else [row]
+        return await self._native.all(stmt, params)
 
     def _replica_usable(self) -> bool:
         if self._clock() < self._replica_refused_until:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,6 +30,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from infrastructure.observability.sql import count_statement, report_if_slow
 from infrastructure.settings import Settings
@@ -50,34 +51,63 @@ class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
 
 @dataclass(slots=True)
 class _Compiled:
+    compiled: SQLCompiler
     sql: str
     names: tuple[str, ...]
     bind: tuple[Callable[[Any], Any] | None, ...]
+    # Parameters rendered into the text at each run (``literal_execute``: a search pattern the
+    # planner must see, ADR 9): the text is then expanded per run, the rest as above.
+    expands: bool
     keys: tuple[str, ...]
     types: tuple[Any, ...]
     # The columns' result processors depend on the type the server sends (a numeric arrives
     # as numeric or as float8): known after the first prepare, then kept.
     results: tuple[Callable[[Any], Any] | None, ...] | None = None
 
-    async def prepare(self, conn: asyncpg.Connection) -> tuple[Callable[[Any], Any] | None, ...]:
-        statement = await conn.prepare(self.sql)
+    def statement(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL text and the positional arguments of one run, bind processors applied."""
+        if not self.expands:
+            values = (params[name] for name in self.names)
+            return self.sql, [v if p is None else p(v) for p, v in zip(self.bind, values, strict=True)]
+        expanded = self.compiled.construct_expanded_state(dict(params))
+        processors = expanded.processors
+        args = []
+        for name in expanded.positiontup or ():
+            value, processor = expanded.parameters[name], processors.get(name)
+            args.append(value if processor is None else cast(Callable[[Any], Any], processor)(value))
+        return expanded.statement, args
+
+    async def prepare(self, conn: asyncpg.Connection, sql: str) -> tuple[Callable[[Any], Any] | None, ...]:
+        statement = await conn.prepare(sql)
         oids = [attribute.type.oid for attribute in statement.get_attributes()]
         self.results = tuple(
             kind._cached_result_processor(_DIALECT, oid) for kind, oid in zip(self.types, oids, strict=True)
         )
         return self.results
 
+    def row(self, record: Any, results: tuple[Callable[[Any], Any] | None, ...]) -> NativeRow:
+        return NativeRow(
+            {
+                key: value if proc is None else proc(value)
+                for key, proc, value in zip(self.keys, results, record, strict=True)
+            }
+        )
+
 
 def _compile(stmt: Select[Any]) -> _Compiled:
     compiled = stmt.compile(dialect=_DIALECT)
-    if "__[POSTCOMPILE" in compiled.string:
-        raise ValueError("a native read takes a prebuilt statement with plain bound parameters")
     names = tuple(compiled.positiontup or ())
     processors = compiled._bind_processors
     bind = tuple(cast(Callable[[Any], Any] | None, processors.get(name)) for name in names)
     columns = compiled._result_columns
     return _Compiled(
-        compiled.string, names, bind, tuple(c.keyname for c in columns), tuple(c.type for c in columns)
+        compiled,
+        compiled.string,
+        names,
+        bind,
+        "__[POSTCOMPILE" in compiled.string,
+        tuple(c.keyname for c in columns),
+        tuple(c.type for c in columns),
     )
 
 
@@ -101,7 +131,7 @@ class NativePool:
         connect_timeout: float,
         command_timeout: float,
         slow_seconds: float,
-        listeners: list[Callable[[str], None]] | None = None,
+        listeners: list[Callable[[str, Sequence[Any]], None]] | None = None,
     ) -> None:
         self._url, self._size = url, size
         self._connect_timeout, self._command_timeout = connect_timeout, command_timeout
@@ -110,6 +140,11 @@ class NativePool:
         self._opening: asyncio.Lock | None = None
         self._statements: dict[int, tuple[Select[Any], _Compiled]] = {}
         self._listeners = listeners if listeners is not None else []
+        # Waiters for a connection are served first come, first served. asyncpg's pool lets a
+        # newcomer take a connection that was just released ahead of the tasks already waiting,
+        # so under load some requests waited 10x the median: a list page's p99 fell from 326 to
+        # ~70 ms with this queue in front (docs/adr/0020-native-read-path.md).
+        self._turns = asyncio.Semaphore(size)
 
     async def _ready(self) -> asyncpg.Pool:
         if self._pool is not None:
@@ -140,37 +175,46 @@ class NativePool:
         return compiled
 
     async def first(self, stmt: Select[Any], params: Mapping[str, Any]) -> NativeRow | None:
-        """The first row of a prebuilt statement, or None. Counted in the request's statements
-        and reported when slow, as the engine's statements are."""
+        """The first row of a prebuilt statement, or None."""
+        rows = await self._run(stmt, params, one=True)
+        return rows[0] if rows else None
+
+    async def all(self, stmt: Select[Any], params: Mapping[str, Any]) -> list[NativeRow]:
+        """Every row of a prebuilt statement."""
+        return await self._run(stmt, params, one=False)
+
+    async def _run(self, stmt: Select[Any], params: Mapping[str, Any], one: bool) -> list[NativeRow]:
+        """Counted in the request's statements and reported when slow, as the engine's
+        statements are. The connection goes back to the pool as soon as the rows have arrived:
+        converting them happens after (a list page holds it for its statement only)."""
         compiled = self._compiled(stmt)
-        args = [
-            value if proc is None else proc(value)
-            for proc, value in zip(compiled.bind, (params[n] for n in compiled.names), strict=True)
-        ]
+        sql, args = compiled.statement(params)
         pool = await self._ready()
         count_statement()
         for listener in self._listeners:
-            listener(compiled.sql)
+            listener(sql, args)
         # An error while connecting stays the driver's own (``is_unavailable``: a 503); one from
         # the statement is wrapped as SQLAlchemy wraps it, so ``translate`` classifies it alike.
-        async with pool.acquire(timeout=self._connect_timeout) as conn:
-            started = time.perf_counter()
-            try:
-                results = compiled.results or await compiled.prepare(conn)
-                record = await conn.fetchrow(compiled.sql, *args)
-            except asyncpg.PostgresError as error:
-                raise sa_exc.DBAPIError.instance(compiled.sql, args, error, asyncpg.PostgresError) from error
-            except asyncpg.InterfaceError as error:  # the connection went away under the statement
-                raise sa_exc.InterfaceError(compiled.sql, args, error) from error
-        report_if_slow(compiled.sql, time.perf_counter() - started, self._slow_seconds)
-        if record is None:
-            return None
-        return NativeRow(
-            {
-                key: value if proc is None else proc(value)
-                for key, proc, value in zip(compiled.keys, results, record, strict=True)
-            }
-        )
+        async with asyncio.timeout(self._connect_timeout):  # the wait for a turn counts too
+            await self._turns.acquire()
+        try:
+            async with pool.acquire(timeout=self._connect_timeout) as conn:
+                started = time.perf_counter()
+                try:
+                    results = compiled.results or await compiled.prepare(conn, sql)
+                    if one:
+                        record = await conn.fetchrow(sql, *args)
+                        records = [] if record is None else [record]
+                    else:
+                        records = await conn.fetch(sql, *args)
+                except asyncpg.PostgresError as error:
+                    raise sa_exc.DBAPIError.instance(sql, args, error, asyncpg.PostgresError) from error
+                except asyncpg.InterfaceError as error:  # the connection went away under the statement
+                    raise sa_exc.InterfaceError(sql, args, error) from error
+        finally:
+            self._turns.release()
+        report_if_slow(sql, time.perf_counter() - started, self._slow_seconds)
+        return [compiled.row(record, results) for record in records]
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -214,12 +258,15 @@ def native_pool(engine: AsyncEngine, settings: Settings) -> NativePool | None:
     return pool
 
 
-_LISTENERS: weakref.WeakKeyDictionary[Any, list[Callable[[str], None]]] = weakref.WeakKeyDictionary()
+_LISTENERS: weakref.WeakKeyDictionary[Any, list[Callable[[str, Sequence[Any]], None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def statement_listeners(engine: AsyncEngine) -> list[Callable[[str], None]]:
-    """Callables given the SQL of each statement the engine's native pool sends (what the
-    engine's ``before_cursor_execute`` event is for its own): tests count statements with it."""
+def statement_listeners(engine: AsyncEngine) -> list[Callable[[str, Sequence[Any]], None]]:
+    """Callables given the SQL and the arguments of each statement the engine's native pool
+    sends (what the engine's ``before_cursor_execute`` event is for its own): tests count and
+    EXPLAIN statements with it."""
     return _LISTENERS.setdefault(engine.sync_engine.pool, [])
 
 

@@ -59,6 +59,14 @@ async def read_first(reads: ReadPath, stmt: Select[Any], params: Mapping[str, An
         raise _translated(error) from error
 
 
+async def read_all(reads: ReadPath, stmt: Select[Any], params: Mapping[str, Any]) -> list[Any]:
+    """Every row of a prebuilt statement, read as ``read_first`` reads one."""
+    try:
+        return await reads.all(stmt, params)
+    except Exception as error:
+        raise _translated(error) from error
+
+
 def _translated(error: Exception) -> Exception:
     translated = translate(error)
     return error if translated is None else translated  # type: ignore[return-value]
@@ -205,14 +213,13 @@ class PageStatements:
         stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in order))
         return stmt.limit(bindparam(_LIMIT, type_=Integer())), total
 
-    async def fetch(
+    def _prepared(
         self,
-        conn: AsyncConnection,
         shape: Hashable | None,
         where: Callable[[], Sequence[ColumnElement[bool]]],
         params: Mapping[str, Any],
         page: PageRequest,
-    ) -> tuple[list[Row[Any]], int, Key | None]:
+    ) -> tuple[Select[Any], Select[Any], dict[str, Any], SortKey]:
         sort = self._sorts[page.sort.field]
         keyset = page.after is not None
         values = {**params, _LIMIT: page.limit + 1}
@@ -225,18 +232,53 @@ class PageStatements:
             values[_OFFSET] = page.offset
         if shape is None:
             stmt, total = self._statements(where(), sort, page.sort.descending, keyset)
-        else:
-            key = (shape, page.sort.field, page.sort.descending, keyset)
-            built = self._built.get(key)
-            if built is None:
-                if len(self._built) >= self.MAX_SHAPES:
-                    self._built.clear()
-                built = self._built[key] = self._statements(where(), sort, page.sort.descending, keyset)
-            stmt, total = built
-        rows = list((await conn.execute(stmt, values)).all())
-        count = rows[0]._total if rows else (await conn.scalar(total, params)) or 0
+            return stmt, total, values, sort
+        key = (shape, page.sort.field, page.sort.descending, keyset)
+        built = self._built.get(key)
+        if built is None:
+            if len(self._built) >= self.MAX_SHAPES:
+                self._built.clear()
+            built = self._built[key] = self._statements(where(), sort, page.sort.descending, keyset)
+        return built[0], built[1], values, sort
+
+    def _finished(
+        self, rows: list[Any], count: int, page: PageRequest, sort: SortKey
+    ) -> tuple[list[Any], int, Key | None]:
         if len(rows) <= page.limit:
             return rows, count, None
         rows = rows[: page.limit]
         last = rows[-1]._mapping
         return rows, count, (sort.encode(last[str(sort.column.key)]), last[str(self._id.key)])
+
+    async def fetch(
+        self,
+        conn: AsyncConnection,
+        shape: Hashable | None,
+        where: Callable[[], Sequence[ColumnElement[bool]]],
+        params: Mapping[str, Any],
+        page: PageRequest,
+    ) -> tuple[list[Row[Any]], int, Key | None]:
+        """The page on ``conn`` (SQLAlchemy)."""
+        stmt, total, values, sort = self._prepared(shape, where, params, page)
+        rows = list((await conn.execute(stmt, values)).all())
+        count = rows[0]._mapping["_total"] if rows else (await conn.scalar(total, params)) or 0
+        return self._finished(rows, count, page, sort)
+
+    async def read(
+        self,
+        reads: ReadPath,
+        shape: Hashable,
+        where: Callable[[], Sequence[ColumnElement[bool]]],
+        params: Mapping[str, Any],
+        page: PageRequest,
+    ) -> tuple[list[Any], int, Key | None]:
+        """The page from ``reads``: on PostgreSQL's native path when it has one (the statement
+        is prebuilt per shape, so it qualifies), else through SQLAlchemy."""
+        stmt, total, values, sort = self._prepared(shape, where, params, page)
+        rows = await read_all(reads, stmt, values)
+        if rows:
+            count = rows[0]._mapping["_total"]
+        else:
+            row = await read_first(reads, total, params)  # a page past the end: count apart
+            count = next(iter(row._mapping.values())) if row is not None else 0
+        return self._finished(rows, count or 0, page, sort)

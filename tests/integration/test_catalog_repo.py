@@ -18,6 +18,7 @@ from application.pagination import PageRequest, Sort
 from domain.catalog import Item
 from domain.errors import AlreadyExists, Conflict
 from domain.identity import User
+from infrastructure.persistence.native import statement_listeners
 from tests.conftest import build_container
 from tests.fakes import item_matches
 from tests.integration.conftest import Backend
@@ -268,11 +269,17 @@ async def test_title_search_uses_the_trigram_index(db: AsyncEngine) -> None:
     def capture(_conn, _cursor, statement, parameters, *_args):  # type: ignore[no-untyped-def]
         sent.append((statement, parameters))
 
+    def capture_native(statement: str, args: Any) -> None:  # PostgreSQL's native read path
+        sent.append((statement, tuple(args)))
+
+    natives = statement_listeners(db)
     event.listen(db.sync_engine, "before_cursor_execute", capture)
+    natives.append(capture_native)
     try:
         page = await queries.list(ItemFilter(q="#1234"), PageRequest(Sort("created_at"), limit=20))
     finally:
         event.remove(db.sync_engine, "before_cursor_execute", capture)
+        natives.remove(capture_native)
     assert page.total == 11  # #1234 and #12340-#12349
     (statement, parameters), *_ = sent
     assert "ILIKE" in statement
