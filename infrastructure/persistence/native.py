@@ -195,10 +195,16 @@ class NativePool:
             listener(sql, args)
         # An error while connecting stays the driver's own (``is_unavailable``: a 503); one from
         # the statement is wrapped as SQLAlchemy wraps it, so ``translate`` classifies it alike.
-        async with asyncio.timeout(self._connect_timeout):  # the wait for a turn counts too
+        if self._turns.locked():  # a wait for a turn is bounded as a wait for a connection is
+            async with asyncio.timeout(self._connect_timeout):
+                await self._turns.acquire()
+        else:
             await self._turns.acquire()
         try:
-            async with pool.acquire(timeout=self._connect_timeout) as conn:
+            # A turn guarantees a free or a new connection: no wait here beyond connecting
+            # (bounded by the pool's connect timeout), so no per-call timer (asyncpg runs one as
+            # a task when given a timeout).
+            async with pool.acquire() as conn:
                 started = time.perf_counter()
                 try:
                     results = compiled.results or await compiled.prepare(conn, sql)

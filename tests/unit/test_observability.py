@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from infrastructure.observability import metrics
-from infrastructure.observability.logs import formatter, get_logger
+from infrastructure.observability.logs import EventLog, configure_logging, formatter, get_logger
 from infrastructure.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +53,40 @@ def test_json_lines_carry_the_event_and_its_fields(json_log: io.StringIO) -> Non
     assert first["event"] == "request" and first["status"] == 200 and first["user_id"] == 7
     assert first["level"] == "info" and first["logger"] == "bazaar.test" and "timestamp" in first
     assert second["event"] == "plain stdlib record" and second["level"] == "warning"
+
+
+def test_the_request_line_is_the_same_written_directly_or_through_the_handlers() -> None:
+    """``EventLog`` writes straight to Bazaar's JSON handler when it is the only one; the line
+    must be what the handler itself writes (here: with a second handler, the standard path)."""
+    direct, standard = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        root.handlers.clear()
+        configure_logging("INFO", "json", stream=direct)
+        EventLog("bazaar.test.fast").info("request", status=200, path="/x", user_id=None)
+        extra = logging.StreamHandler(standard)
+        extra.setFormatter(formatter("json"))
+        root.addHandler(extra)
+        EventLog("bazaar.test.fast").info("request", status=200, path="/x", user_id=None)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    fast, slow = json.loads(direct.getvalue().splitlines()[0]), json.loads(standard.getvalue())
+    assert fast.pop("timestamp").endswith("Z") and slow.pop("timestamp").endswith("Z")
+    assert (
+        fast
+        == slow
+        == {
+            "event": "request",
+            "status": 200,
+            "path": "/x",
+            "user_id": None,
+            "logger": "bazaar.test.fast",
+            "level": "info",
+        }
+    )
+    assert len(direct.getvalue().splitlines()) == 2  # the second line went through the handler
 
 
 def test_an_exception_is_logged_once_with_its_traceback_and_no_locals(json_log: io.StringIO) -> None:
