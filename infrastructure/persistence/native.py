@@ -86,12 +86,11 @@ class _Compiled:
         return self.results
 
     def row(self, record: Any, results: tuple[Callable[[Any], Any] | None, ...]) -> NativeRow:
-        return NativeRow(
-            {
-                key: value if proc is None else proc(value)
-                for key, proc, value in zip(self.keys, results, record, strict=True)
-            }
-        )
+        values = dict(zip(self.keys, record, strict=True))
+        for key, proc in zip(self.keys, results, strict=True):
+            if proc is not None:
+                values[key] = proc(values[key])
+        return NativeRow(values)
 
 
 def _compile(stmt: Select[Any]) -> _Compiled:

@@ -30,6 +30,7 @@ from interfaces.http.schemas.catalog import (
     ItemStatsOut,
     TagOut,
     TransferIn,
+    item_document,
 )
 from interfaces.http.schemas.common import (
     ID_BOUND,
@@ -37,6 +38,8 @@ from interfaces.http.schemas.common import (
     IfMatch,
     PageOut,
     QueryText,
+    json_response,
+    page_document,
     page_out,
     patch_command,
 )
@@ -100,9 +103,9 @@ async def list_items(
     is_active: bool = True,
     page: ItemPage,
     list_items: catalog.ListItems = Depends(Provide[C.list_items]),
-) -> dict[str, Any]:
+) -> Response:
     query = catalog.ListItemsQuery(q, min_price, max_price, tuple(tag), owner_id, is_active)
-    return page_out(ItemOut, await list_items(query, page))
+    return json_response(page_document(item_document, await list_items(query, page)))
 
 
 @router.post(
@@ -132,10 +135,9 @@ async def batch_create_items(
     responses=problem_responses(404, 422),
 )
 @inject
-async def read_item(
-    item_id: IdPath, response: Response, get_item: catalog.GetItem = Depends(Provide[C.get_item])
-) -> ItemOut:
-    return _item(await get_item(item_id), response)
+async def read_item(item_id: IdPath, get_item: catalog.GetItem = Depends(Provide[C.get_item])) -> Response:
+    view = await get_item(item_id)
+    return json_response(item_document(view), headers={"ETag": view.etag})
 
 
 @router.put(
@@ -229,9 +231,9 @@ async def list_user_items(
     user_id: IdPath,
     page: ItemPage,
     list_user_items: catalog.ListUserItems = Depends(Provide[C.list_user_items]),
-) -> dict[str, Any]:
+) -> Response:
     """That user's active items with their tags; unknown or deleted users are 404."""
-    return page_out(ItemOut, await list_user_items(user_id, page))
+    return json_response(page_document(item_document, await list_user_items(user_id, page)))
 
 
 @router.get(

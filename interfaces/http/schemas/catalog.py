@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from application.catalog import MAX_BATCH
-from application.catalog.views import BatchView
+from application.catalog.views import BatchView, ItemView
 from domain.catalog import (
     DESCRIPTION_MAX,
     PRICE_INTEGER_DIGITS,
@@ -147,6 +147,24 @@ class ItemOut(OutputModel):
     tags: list[str]
     created_at: Timestamp
     updated_at: Timestamp
+
+
+def item_document(view: ItemView) -> dict[str, Any]:
+    """``ItemOut`` of ``view`` as JSON-ready values, without building the model: an item and a
+    page of 50 answer with these (orjson renders them), ~200 us less per page than validating
+    and serialising 50 models (docs/adr/0020-native-read-path.md). Field for field what
+    ``ItemOut`` serialises; ``tests/unit/test_item_documents.py`` holds the two equal."""
+    return {
+        "id": view.id,
+        "title": view.title,
+        "description": view.description,
+        "price": f"{view.price:.2f}",
+        "is_active": view.is_active,
+        "owner": {"id": view.owner.id, "username": view.owner.username},
+        "tags": view.tags,
+        "created_at": view.created_at.isoformat(),
+        "updated_at": view.updated_at.isoformat(),
+    }
 
 
 class BatchCreatedOut(OutputModel):

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Header, Path
+import orjson
+from fastapi import Header, Path, Response
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -191,6 +192,26 @@ def patch_command(body: BaseModel, command: Callable[..., C], **convert: Callabl
         if name in given and given[name] is not None:
             given[name] = to_domain(given[name])
     return command(**given)
+
+
+def page_document(document: Callable[[Any], dict[str, Any]], page: Any) -> dict[str, Any]:
+    """``page_out`` for a context whose views have a document function (``item_document``): the
+    same envelope, JSON-ready, without building a model per element."""
+    return {
+        "items": [document(v) for v in page.items],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next_cursor": page.next_cursor,
+    }
+
+
+def json_response(document: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer rendered by orjson from a JSON-ready document. FastAPI sends a returned
+    ``Response`` as it is: the route's ``response_model`` still documents it in OpenAPI."""
+    return Response(
+        orjson.dumps(document), status_code=status_code, headers=headers, media_type="application/json"
+    )
 
 
 def page_out(model: type[BaseModel], page: Any) -> dict[str, Any]:
