@@ -5,6 +5,7 @@ PgBouncer in transaction mode, on the topology of ``scripts/cluster.sh`` (its ow
 its own port; the server on 5432 is not used).
 
     bash bench/scale.sh          # DURATION=15s WARMUP=5s CONNS=32, ~10 min
+    SCALE_PATHS=primary SCALE_CONFIGS=1x1,1x2 bash bench/scale.sh   # workers only, ~3 min
 
 Replica reads are off here (CLUSTER_REPLICA_READS=0): every configuration reads and writes the
 primary, so the figures compare processes, workers and PgBouncer, one variable at a time. Writes
@@ -50,7 +51,11 @@ CONFIGS = [  # (label, processes, workers per process)
     ("1 process x 2 workers", 1, 2),
     ("2 processes x 1 worker, HAProxy", 2, 1),
 ]
-PATHS = ("primary", "pgbouncer")
+PATHS = tuple(os.environ.get("SCALE_PATHS", "primary,pgbouncer").split(","))
+# SCALE_CONFIGS=1x1,1x2 runs a subset (processes x workers); 1x1 is the base of the ratios.
+_WANTED = os.environ.get("SCALE_CONFIGS", "")
+if _WANTED:
+    CONFIGS = [c for c in CONFIGS if f"{c[1]}x{c[2]}" in _WANTED.split(",")]
 
 
 def log(msg: str) -> None:

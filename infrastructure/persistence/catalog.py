@@ -133,12 +133,33 @@ class SqlItemRepository:
     async def _write_tags(self, item_id: int, names: tuple[str, ...], *, replace: bool) -> None:
         if replace:
             await self._session.execute(delete(item_tags).where(item_tags.c.item_id == item_id))
-        if names:
+        if names and not await self._link_existing(item_id, names):
+            # A tag is new (or was deleted meanwhile): create what is missing, link the rest.
             ids = await self._tag_repo.ensure(names)
-            await self._session.execute(
-                insert(item_tags), [{"item_id": item_id, "tag_id": ids[n]} for n in names]
+            linked = set(
+                (
+                    await self._session.scalars(
+                        select(item_tags.c.tag_id).where(item_tags.c.item_id == item_id)
+                    )
+                ).all()
             )
+            rows = [
+                {"item_id": item_id, "tag_id": ids[n]} for n in sorted(set(names)) if ids[n] not in linked
+            ]
+            if rows:
+                await self._session.execute(insert(item_tags), rows)
         self._loaded_tags[item_id] = names
+
+    async def _link_existing(self, item_id: int, names: tuple[str, ...]) -> bool:
+        """Links the item to those of ``names`` that exist, in one ``INSERT ... SELECT``; True
+        when that was all of them (the usual case: one round trip instead of a SELECT of the
+        tags' ids and an INSERT of the links)."""
+        wanted = set(names)
+        chosen = select(bindparam("item_id", item_id, type_=item_tags.c.item_id.type), _tags.c.id).where(
+            _tags.c.name.in_(sorted(wanted))
+        )
+        result = await self._session.execute(insert(item_tags).from_select(["item_id", "tag_id"], chosen))
+        return cast(int, result.rowcount) == len(wanted)  # type: ignore[attr-defined]
 
     @staticmethod
     def _values(item: Item) -> dict[str, Any]:

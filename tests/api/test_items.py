@@ -519,6 +519,22 @@ async def test_statement_counts_are_constant(client, make_user, count_statements
 # --- tags and stats -----------------------------------------------------------------------------
 
 
+async def test_creating_an_item_sends_what_the_work_needs(client, make_user, count_statements) -> None:
+    """The caller, the item, its links to existing tags in one INSERT ... SELECT, and the
+    committed view (BEGIN and COMMIT are protocol messages, not counted). A new tag adds its
+    creation and the lookups that go with it."""
+    alice = await make_user("alice")
+    await create(client, alice, "First", tags=["lamp", "oak"])
+    with count_statements() as log:
+        created = await create(client, alice, "Second", tags=["oak", "lamp"])
+    assert created["tags"] == ["lamp", "oak"]
+    assert log.count == 4, log.statements
+    with count_statements() as log:
+        created = await create(client, alice, "Third", tags=["oak", "brand-new"])
+    assert created["tags"] == ["brand-new", "oak"]
+    assert 4 < log.count <= 8, log.statements
+
+
 async def test_tags_and_stats_match_python(client, make_user) -> None:
     empty = (await client.get(f"{API}/stats/items")).json()
     assert empty == {
