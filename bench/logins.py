@@ -68,7 +68,8 @@ async def clone_accounts(template_id: int, count: int) -> None:
             r["column_name"]
             for r in await conn.fetch(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'"
-                " AND column_name NOT IN ('id', 'email', 'username') ORDER BY ordinal_position"
+                " AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'email', 'username')"
+                " ORDER BY ordinal_position"
             )
         ]
         listed = ", ".join(columns)
