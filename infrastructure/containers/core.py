@@ -15,6 +15,7 @@ from infrastructure.persistence.database import (
     create_session_factory,
     dispose_engines,
 )
+from infrastructure.persistence.turns import engine_turns
 from infrastructure.persistence.uow import SqlUnitOfWorkFactory
 from infrastructure.security import Argon2PasswordHasher, JwtTokenService, SystemClock
 from infrastructure.settings import Settings
@@ -40,7 +41,9 @@ class Core(containers.DeclarativeContainer):
     # Awaited at shutdown: every pool of the primary and the replica closed.
     dispose = providers.Callable(dispose_engines, engine, replica_engine)
     session_factory = providers.Singleton(create_session_factory, engine)
-    uow = providers.Singleton(SqlUnitOfWorkFactory, session_factory)
+    # Connections are handed out in arrival order (infrastructure/persistence/turns.py).
+    turns = providers.Singleton(engine_turns, engine, settings.provided.db_pool_timeout)
+    uow = providers.Singleton(SqlUnitOfWorkFactory, session_factory, turns)
     # Every write use case runs through this: one unit of work, one commit, reruns on lost races.
     transactions = providers.Singleton(Transactions, uow)
     health = providers.Singleton(DatabaseHealth, primary_engine)

@@ -15,6 +15,7 @@ as a transient conflict rather than an outage.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import uuid
@@ -39,6 +40,7 @@ from infrastructure.observability.sql import instrument_engine
 from infrastructure.persistence.errors import is_unavailable
 from infrastructure.persistence.models import is_mysql_family
 from infrastructure.persistence.native import close_native_pool, native_pool
+from infrastructure.persistence.turns import engine_turns
 from infrastructure.settings import Settings
 
 _log = get_logger("bazaar.db")
@@ -194,6 +196,7 @@ class ReadPath:
         self.primary, self.replica = primary, replica
         self._fallback_seconds, self._clock = fallback_seconds, clock
         self._replica_refused_until = 0.0
+        self._turns = engine_turns(primary, settings.db_pool_timeout) if settings is not None else None
         # PostgreSQL's fast path for prebuilt by-id reads (``first``), when enabled.
         self._native = native_pool(primary, settings) if settings is not None else None
         self._native_replica = (
@@ -206,11 +209,19 @@ class ReadPath:
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
-        conn = await self._replica_connection() or await self.primary.connect().start()
-        try:
-            yield conn
-        finally:
-            await conn.close()
+        replica = await self._replica_connection()
+        if replica is not None:
+            try:
+                yield replica
+            finally:
+                await replica.close()
+            return
+        async with self._turns or contextlib.nullcontext():  # in arrival order (turns.py)
+            conn = await self.primary.connect().start()
+            try:
+                yield conn
+            finally:
+                await conn.close()
 
     async def first(self, stmt: Select[Any], params: Mapping[str, Any]) -> Any:
         """The first row of a *prebuilt* statement (built once, kept for the process), or None:

@@ -33,6 +33,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from infrastructure.observability.sql import count_statement, report_if_slow
+from infrastructure.persistence.turns import Turns
 from infrastructure.settings import Settings
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
@@ -139,11 +140,7 @@ class NativePool:
         self._opening: asyncio.Lock | None = None
         self._statements: dict[int, tuple[Select[Any], _Compiled]] = {}
         self._listeners = listeners if listeners is not None else []
-        # Waiters for a connection are served first come, first served. asyncpg's pool lets a
-        # newcomer take a connection that was just released ahead of the tasks already waiting,
-        # so under load some requests waited 10x the median: a list page's p99 fell from 326 to
-        # ~70 ms with this queue in front (docs/adr/0020-native-read-path.md).
-        self._turns = asyncio.Semaphore(size)
+        self._turns = Turns(size, connect_timeout)  # waiters served in arrival order
 
     async def _ready(self) -> asyncpg.Pool:
         if self._pool is not None:
@@ -194,30 +191,21 @@ class NativePool:
             listener(sql, args)
         # An error while connecting stays the driver's own (``is_unavailable``: a 503); one from
         # the statement is wrapped as SQLAlchemy wraps it, so ``translate`` classifies it alike.
-        if self._turns.locked():  # a wait for a turn is bounded as a wait for a connection is
-            async with asyncio.timeout(self._connect_timeout):
-                await self._turns.acquire()
-        else:
-            await self._turns.acquire()
-        try:
-            # A turn guarantees a free or a new connection: no wait here beyond connecting
-            # (bounded by the pool's connect timeout), so no per-call timer (asyncpg runs one as
-            # a task when given a timeout).
-            async with pool.acquire() as conn:
-                started = time.perf_counter()
-                try:
-                    results = compiled.results or await compiled.prepare(conn, sql)
-                    if one:
-                        record = await conn.fetchrow(sql, *args)
-                        records = [] if record is None else [record]
-                    else:
-                        records = await conn.fetch(sql, *args)
-                except asyncpg.PostgresError as error:
-                    raise sa_exc.DBAPIError.instance(sql, args, error, asyncpg.PostgresError) from error
-                except asyncpg.InterfaceError as error:  # the connection went away under the statement
-                    raise sa_exc.InterfaceError(sql, args, error) from error
-        finally:
-            self._turns.release()
+        # A turn guarantees a free or a new connection: no wait in the pool beyond connecting
+        # (bounded by its connect timeout), so no per-call timer (asyncpg runs one as a task).
+        async with self._turns, pool.acquire() as conn:
+            started = time.perf_counter()
+            try:
+                results = compiled.results or await compiled.prepare(conn, sql)
+                if one:
+                    record = await conn.fetchrow(sql, *args)
+                    records = [] if record is None else [record]
+                else:
+                    records = await conn.fetch(sql, *args)
+            except asyncpg.PostgresError as error:
+                raise sa_exc.DBAPIError.instance(sql, args, error, asyncpg.PostgresError) from error
+            except asyncpg.InterfaceError as error:  # the connection went away under the statement
+                raise sa_exc.InterfaceError(sql, args, error) from error
         report_if_slow(sql, time.perf_counter() - started, self._slow_seconds)
         return [compiled.row(record, results) for record in records]
 

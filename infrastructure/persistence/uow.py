@@ -26,13 +26,19 @@ from infrastructure.persistence.identity import SqlLoginThrottleRepository, SqlU
 from infrastructure.persistence.ledger import SqlAccountRepository, SqlEntryRepository, SqlTransferRepository
 from infrastructure.persistence.ordering import SqlOrderRepository
 from infrastructure.persistence.teams import SqlHeroRepository, SqlMembershipRepository, SqlTeamRepository
+from infrastructure.persistence.turns import Turns
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], turns: Turns | None = None) -> None:
         self._session_factory = session_factory
+        self._turns = turns
 
     async def __aenter__(self) -> Self:
+        # A unit of work holds one connection from its first statement to its end: it waits for
+        # its turn first, in arrival order (``turns``), not in the pool's queue.
+        if self._turns is not None:
+            await self._turns.__aenter__()
         self.session = self._session_factory()
         return self
 
@@ -48,6 +54,9 @@ class SqlUnitOfWork:
             if exc is None:
                 raise translate(close_error) or close_error from close_error
             # else: the error that ended the block is the one worth reporting
+        finally:
+            if self._turns is not None:
+                await self._turns.__aexit__(None, None, None)
         if exc is not None and (translated := translate(exc)) is not None:
             raise translated from exc
 
@@ -144,8 +153,9 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """What ``Transactions`` receives: calling it opens a fresh unit of work."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], turns: Turns | None = None) -> None:
         self._session_factory = session_factory
+        self._turns = turns
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._session_factory)
+        return SqlUnitOfWork(self._session_factory, self._turns)
