@@ -483,8 +483,8 @@ def lua_script(app: str, ep: str, ctx: Ctx, stop_after: int = 0) -> str:
         # wrk.thread:stop() ends the thread but wrk's main thread sleeps out -d; the marker file
         # tells the harness to interrupt it (SIGINT), after which wrk prints its summary.
         body += (
-            f"local done = 0\nresponse = function(status, headers, body)\n  done = done + 1\n"
-            f"  if done == {stop_after} then\n"
+            f"local answered = 0\nresponse = function(status, headers, body)\n  answered = answered + 1\n"
+            f"  if answered == {stop_after} then\n"
             f'    local f = io.open({lua_str(str(STOP_MARKER))}, "w")\n    if f then f:close() end\n'
             f"    wrk.thread:stop()\n  end\nend\n"
         )

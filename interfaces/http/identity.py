@@ -18,7 +18,15 @@ from interfaces.http.client import client_address
 from interfaces.http.di import Provide
 from interfaces.http.paging import page_params
 from interfaces.http.problems import problem_responses
-from interfaces.http.schemas.common import IdPath, PageOut, QueryText, Since, page_out, patch_command
+from interfaces.http.schemas.common import (
+    IdPath,
+    PageOut,
+    QueryText,
+    Since,
+    json_response,
+    page_out,
+    patch_command,
+)
 from interfaces.http.schemas.identity import (
     ActivatedOut,
     ActivateUsersIn,
@@ -31,6 +39,7 @@ from interfaces.http.schemas.identity import (
     UserPrivateOut,
     UserPublicOut,
     UserStatsOut,
+    private_user_document,
 )
 
 router = APIRouter()
@@ -86,8 +95,8 @@ async def sign_up(body: SignUpIn, sign_up: identity.SignUp = Depends(Provide[C.s
     tags=["users"],
     responses=problem_responses(*AUTH),
 )
-async def read_me(user: CurrentUser) -> UserPrivateOut:
-    return UserPrivateOut.model_validate(user)
+async def read_me(user: CurrentUser) -> Response:
+    return json_response(private_user_document(user))
 
 
 @router.patch(

@@ -153,7 +153,7 @@ def item_document(view: ItemView) -> dict[str, Any]:
     """``ItemOut`` of ``view`` as JSON-ready values, without building the model: an item and a
     page of 50 answer with these (orjson renders them), ~200 us less per page than validating
     and serialising 50 models (docs/adr/0020-native-read-path.md). Field for field what
-    ``ItemOut`` serialises; ``tests/unit/test_item_documents.py`` holds the two equal."""
+    ``ItemOut`` serialises; ``tests/unit/test_documents.py`` holds the two equal."""
     return {
         "id": view.id,
         "title": view.title,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import email_validator
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from application.identity import MAX_BULK_ACTIVATE
+from application.identity.views import UserView
 from domain.identity import (
     AVATAR_URL_MAX,
     BIO_MAX,
@@ -152,6 +153,24 @@ class UserPrivateOut(UserPublicOut):
     is_active: bool
     is_superuser: bool
     updated_at: Timestamp
+
+
+def private_user_document(user: UserView) -> dict[str, Any]:
+    """``UserPrivateOut`` of ``user`` as JSON-ready values (``GET /users/me``, the caller's own
+    view on every authenticated request's hot path): field for field what the model serialises;
+    ``tests/unit/test_documents.py`` holds the two equal."""
+    profile = user.profile
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "created_at": user.created_at.isoformat(),
+        "profile": None if profile is None else {"bio": profile.bio, "avatar_url": profile.avatar_url},
+        "email": user.email,
+        "is_active": user.is_active,
+        "is_superuser": user.is_superuser,
+        "updated_at": user.updated_at.isoformat(),
+    }
 
 
 class ActivatedOut(OutputModel):

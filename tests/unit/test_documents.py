@@ -1,5 +1,6 @@
-"""The hot item reads answer with ``item_document`` rendered by orjson instead of validating and
-serialising ``ItemOut``: the two must give the same JSON for any view the catalog can hold."""
+"""The hot reads answer with documents rendered by orjson (``item_document``,
+``private_user_document``) instead of validating and serialising their output models: the two
+must give the same JSON for any view."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from application.catalog.views import ItemView, OwnerView
+from application.identity.views import ProfileView, UserView
 from interfaces.http.schemas.catalog import ItemOut, item_document
 from interfaces.http.schemas.common import PageOut, page_document, page_out
+from interfaces.http.schemas.identity import UserPrivateOut, private_user_document
 
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 moments = st.datetimes(
@@ -50,3 +53,24 @@ def test_a_page_document_is_what_page_out_serialises(
     page.items, page.total, page.limit, page.offset, page.next_cursor = items, total, 50, 0, cursor  # type: ignore[attr-defined]
     by_model = json.loads(PageOut[ItemOut].model_validate(page_out(ItemOut, page)).model_dump_json())
     assert orjson.loads(orjson.dumps(page_document(item_document, page))) == by_model
+
+
+users = st.builds(
+    UserView,
+    id=st.integers(1, 2**63 - 1),
+    email=texts,
+    username=texts,
+    full_name=st.none() | texts,
+    is_active=st.booleans(),
+    is_superuser=st.booleans(),
+    created_at=moments,
+    updated_at=moments,
+    profile=st.none() | st.builds(ProfileView, bio=st.none() | texts, avatar_url=st.none() | texts),
+    token_version=st.integers(0, 10),
+)
+
+
+@given(users)
+def test_a_private_user_document_is_what_user_private_out_serialises(user: UserView) -> None:
+    by_model = json.loads(UserPrivateOut.model_validate(user).model_dump_json())
+    assert orjson.loads(orjson.dumps(private_user_document(user))) == by_model
