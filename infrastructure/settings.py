@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     )
     db_native_reads: bool = Field(
         True,
-        description="PostgreSQL (asyncpg, not behind PgBouncer): the hot by-id reads skip SQLAlchemy's "
-        "execution layer (docs/adr/0020-native-read-path.md)",
+        description="PostgreSQL (asyncpg, not behind PgBouncer): the hot reads (an item, the caller, "
+        "item pages) skip SQLAlchemy's execution layer (docs/adr/0020-native-read-path.md)",
     )
     db_pgbouncer: bool = Field(
         False, description="PgBouncer in transaction mode: no prepared-statement caches, unique names"

@@ -19,6 +19,7 @@ run single autocommit SELECTs, which leave no session state behind.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +28,6 @@ from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -36,7 +36,16 @@ from infrastructure.observability.sql import count_statement, report_if_slow
 from infrastructure.persistence.turns import Turns
 from infrastructure.settings import Settings
 
-_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+@functools.cache
+def _dialect() -> Any:
+    """The asyncpg dialect, imported when the first statement is compiled: importing it costs
+    ~50 ms of start-up that a process not on PostgreSQL should not pay."""
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect
+
+    return dialect()  # type: ignore[no-untyped-call]
+
+
 # Prebuilt statements only: a process holds a handful. The bound stops a caller that builds its
 # statement per request from growing this for ever (it would recompile each time, and is a bug).
 MAX_STATEMENTS = 256
@@ -82,7 +91,7 @@ class _Compiled:
         statement = await conn.prepare(sql)
         oids = [attribute.type.oid for attribute in statement.get_attributes()]
         self.results = tuple(
-            kind._cached_result_processor(_DIALECT, oid) for kind, oid in zip(self.types, oids, strict=True)
+            kind._cached_result_processor(_dialect(), oid) for kind, oid in zip(self.types, oids, strict=True)
         )
         return self.results
 
@@ -95,7 +104,7 @@ class _Compiled:
 
 
 def _compile(stmt: Select[Any]) -> _Compiled:
-    compiled = stmt.compile(dialect=_DIALECT)
+    compiled = stmt.compile(dialect=_dialect())
     names = tuple(compiled.positiontup or ())
     processors = compiled._bind_processors
     bind = tuple(cast(Callable[[Any], Any] | None, processors.get(name)) for name in names)
