@@ -35,6 +35,7 @@ import asyncmy
 import asyncpg
 import httpx
 import wrkrun
+from processes import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("OUT", ROOT / "bench" / "results"))
@@ -81,12 +82,7 @@ async def mariadb(*statements: str, db: str | None = None) -> list[tuple[Any, ..
 
 
 async def recreate() -> None:
-    admin = await asyncpg.connect(f"{PG}/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DB}"')
-    finally:
-        await admin.close()
+    await recreate_database(f"{PG}/postgres", DB)
     await mariadb(f"DROP DATABASE IF EXISTS `{DB}`", f"CREATE DATABASE `{DB}`")
 
 

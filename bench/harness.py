@@ -60,6 +60,7 @@ SHARED = Path(env("BAZAAR_SHARED", str(REPO.parent / "shared"))).resolve()
 ANCHORS_DIR = SHARED / "bench" / "anchors"
 sys.path.insert(0, str(ANCHORS_DIR))
 import wrkrun  # noqa: E402  (bench/: the p99.9 hook every benchmark appends)
+from processes import tree_rss_kib  # noqa: E402  (bench/: shared with the other scripts)
 from summarize import parse_wrk  # noqa: E402  (the anchors' wrk parser, reused)
 
 # ---- configuration ------------------------------------------------------------------------------
@@ -154,28 +155,6 @@ def spawn(cmd: list[str], cwd: Path, extra_env: dict[str, str], logfile: Path) -
         )
     LIVE[proc.pid] = proc
     return proc
-
-
-def tree_rss_kib(pid: int) -> int:
-    """VmRSS summed over pid and its descendants (a forking server is measured whole)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parts = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(parts[1]), []).append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 import wrkrun
+from processes import recreate_database, tree_rss_kib, wait_until_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("OUT", ROOT / "bench" / "results"))
@@ -48,15 +49,6 @@ CONFIGS = [  # (label, PASSWORD_HASH_CONCURRENCY)
 
 def log(msg: str) -> None:
     print(f"[logins] {msg}", flush=True)
-
-
-async def recreate() -> None:
-    admin = await asyncpg.connect(f"{PGURL}/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DB}"')
-    finally:
-        await admin.close()
 
 
 async def clone_accounts(template_id: int, count: int) -> None:
@@ -85,22 +77,6 @@ async def clone_accounts(template_id: int, count: int) -> None:
         await conn.close()
 
 
-def tree_rss_mib(pid: int) -> float:
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        children = Path(f"/proc/{p}/task/{p}/children")
-        if children.exists():
-            todo.extend(int(c) for c in children.read_text().split())
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
-
-
 class PeakRss(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -108,7 +84,7 @@ class PeakRss(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.1):
-            self.peak = max(self.peak, tree_rss_mib(self.pid))
+            self.peak = max(self.peak, tree_rss_kib(self.pid) / 1024)
 
 
 def lua_logins(count: int) -> str:
@@ -124,18 +100,6 @@ end
 """
 
 
-def ready() -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/health/live", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"no server became ready on port {PORT}")
-
-
 def run_config(env: dict[str, str], concurrency: str | None, first: bool) -> dict[str, Any]:
     server_env = {**env}
     if concurrency is not None:
@@ -149,7 +113,7 @@ def run_config(env: dict[str, str], concurrency: str | None, first: bool) -> dic
         stderr=(TMP / "server.log").open("ab"),
     )
     try:
-        ready()
+        wait_until_answers(PORT)
         if first:
             signup = {"email": "template@bench.example", "username": "template", "password": PASSWORD}
             answer = httpx.post(f"http://127.0.0.1:{PORT}/api/v1/users", json=signup, timeout=30)
@@ -157,7 +121,7 @@ def run_config(env: dict[str, str], concurrency: str | None, first: bool) -> dic
             asyncio.run(clone_accounts(int(answer.json()["id"]), ACCOUNTS))
         url = f"http://127.0.0.1:{PORT}"
         wrkrun.run(lua_logins(ACCOUNTS), TMP / "warmup.lua", url, conns=CONNS, duration=WARMUP)
-        rss_before = tree_rss_mib(server.pid)
+        rss_before = tree_rss_kib(server.pid) / 1024
         peak = PeakRss(server.pid)
         peak.start()
         figures = wrkrun.run(lua_logins(ACCOUNTS), TMP / "logins.lua", url, conns=CONNS, duration=DURATION)
@@ -171,7 +135,7 @@ def run_config(env: dict[str, str], concurrency: str | None, first: bool) -> dic
 
 def main() -> int:
     TMP.mkdir(parents=True, exist_ok=True)
-    asyncio.run(recreate())
+    asyncio.run(recreate_database(f"{PGURL}/postgres", DB))
     env = {
         **os.environ,
         "ENVIRONMENT": "production",

@@ -23,15 +23,14 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import wrkrun
 from ledger_load import lua_post, lua_transfers, open_accounts
 from phases import breakdown, markdown
+from processes import recreate_database, wait_until_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("OUT", ROOT / "bench" / "results"))
@@ -61,15 +60,6 @@ def dsn(db: str) -> str:
     return f"postgresql://{PGUSER}@{PGHOST}:{PGPORT}/{db}"
 
 
-async def recreate(db: str) -> None:
-    admin = await asyncpg.connect(dsn("postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{db}"')
-    finally:
-        await admin.close()
-
-
 def bazaar(*args: str, env: dict[str, str]) -> None:
     subprocess.run([str(BAZAAR), *args], env=env, check=True, capture_output=True, cwd=TMP)
 
@@ -83,17 +73,6 @@ def wrk(
     script: str, tag: str, duration: str = DURATION, port: int = PORT, conns: int = CONNS
 ) -> dict[str, Any]:
     return wrkrun.run(script, TMP / f"{tag}.lua", f"http://127.0.0.1:{port}", conns=conns, duration=duration)
-
-
-def ready(port: int) -> None:
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"no server became ready on port {port}")
 
 
 # What is left of the wall time: Python work, and under load the wait for the event loop too.
@@ -110,7 +89,7 @@ def phase_times(env: dict[str, str], token: str, first: int) -> dict[str, Any]:
     server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     out: dict[str, Any] = {}
     try:
-        ready(port)
+        wait_until_answers(port, "/health/ready", 30)
         for conns in (1, CONNS):
             wrk(lua_transfers(token, first, HOT_ACCOUNTS), "traced-warmup", WARMUP, port, conns)
             httpx.get(f"http://127.0.0.1:{port}/__bench/phases", timeout=10)
@@ -185,7 +164,7 @@ def main() -> int:
         return 2
     TMP.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    asyncio.run(recreate(DB))
+    asyncio.run(recreate_database(dsn("postgres"), DB))
     url = f"postgresql+asyncpg://{PGUSER}@{PGHOST}:{PGPORT}/{DB}"
     env = {
         **os.environ,
@@ -210,7 +189,7 @@ def main() -> int:
         )
     results: dict[str, Any] = {"command": os.environ.get("BENCH_COMMAND", "bash bench/transfers.sh")}
     try:
-        ready(PORT)
+        wait_until_answers(PORT, "/health/ready", 30)
         form = {"username": "benchroot", "password": PASSWORD}
         token = httpx.post(f"http://127.0.0.1:{PORT}/api/v1/auth/token", data=form, timeout=30).json()[
             "access_token"
@@ -250,7 +229,7 @@ def main() -> int:
     results["ledger_verify"] = (
         verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr[-300:]
     )
-    asyncio.run(recreate(PGBENCH_DB))
+    asyncio.run(recreate_database(dsn("postgres"), PGBENCH_DB))
     subprocess.run(
         ["pgbench", "-h", PGHOST, "-p", str(PGPORT), "-U", PGUSER, "-i", "-s", "1", "-q", PGBENCH_DB],
         check=True,
